@@ -1,0 +1,27 @@
+"""The tool's exception hierarchy; cli.py maps each class to an exit code in one place."""
+
+from __future__ import annotations
+
+
+class TranslateToolError(Exception):
+    """Base class: a failure we can explain to the user in one line."""
+
+    exit_code = 1
+
+
+class InputError(TranslateToolError):
+    """Bad input or usage: an unreadable, empty, binary or wrong-language file (exit 2)."""
+
+    exit_code = 2
+
+
+class PackageError(InputError):
+    """An Argos package file that is damaged, hostile or not a translation package (exit 2)."""
+
+
+class ModelError(TranslateToolError):
+    """No usable model, or the model failed at run time (exit 1)."""
+
+
+class NetworkError(TranslateToolError):
+    """A download the user asked for failed (exit 1)."""
