@@ -1,0 +1,42 @@
+"""Shared fixtures: an isolated home for every test, the seed article, and the synthetic model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = next((ROOT / "seeds").glob("[0-9]*.txt"))
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    """Keep every test away from the user's packages, translation memory and settings."""
+    home = tmp_path / "home"
+    for var, sub in [
+        ("HOME", ""),
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_CACHE_HOME", ".cache"),
+    ]:
+        (home / sub).mkdir(parents=True, exist_ok=True)
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(home / "packages"))
+    monkeypatch.setenv("TRANSLATE_TOOL_TM", str(home / "tm.sqlite3"))
+    monkeypatch.delenv("ARGOS_PACKAGE_INDEX", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def seed_path() -> Path:
+    return SEED
+
+
+@pytest.fixture(scope="session")
+def synthetic_model(tmp_path_factory) -> Path:
+    """A real .argosmodel with random weights and a sentencepiece model trained on the seed."""
+    from translate_tool.synthetic import build_package
+
+    out = tmp_path_factory.mktemp("model") / "translate-ar_en-1_9.argosmodel"
+    return build_package(out, SEED.read_text(encoding="utf-8"))

@@ -1,0 +1,327 @@
+"""Command line: parse arguments, call one function, print, and map errors to exit codes.
+
+Exit codes: 0 success; 1 runtime failure (no model, download failed, decoder error);
+2 bad usage or bad input (nothing is written); 130 interrupted.
+Heavy libraries (ctranslate2, python-docx) are imported only by the commands that need them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import InputError, TranslateToolError
+
+log = logging.getLogger("translate_tool")
+
+FORMATS = ("docx", "md")
+
+
+class State:
+    def __init__(self, debug: bool, verbose: int, quiet: bool):
+        self.debug = debug
+        self.verbose = verbose
+        self.quiet = quiet
+
+
+def _configure_logging(verbose: int, quiet: bool, debug: bool) -> None:
+    level = logging.WARNING
+    if quiet:
+        level = logging.ERROR
+    elif debug or verbose >= 2:
+        level = logging.DEBUG
+    elif verbose == 1:
+        level = logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr, force=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="translate-tool")
+@click.option("--debug", is_flag=True, help="Show full tracebacks and debug logging.")
+@click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, verbose: int, quiet: bool) -> None:
+    """Translate Arabic news articles offline into English briefing documents.
+
+    \b
+    Typical use:
+      translate-tool models install --from-index     # once, online: get the ar->en model
+      translate-tool export article.txt               # writes exports/article.docx and .md
+      translate-tool translate article.txt            # English text on stdout
+
+    Everything runs offline once a model is installed; only `models install --from-index`
+    uses the network.
+    """
+    _configure_logging(verbose, quiet, debug)
+    ctx.obj = State(debug, verbose, quiet)
+
+
+# --- shared pieces -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _progress(total: int, label: str, quiet: bool) -> Iterator:
+    """A progress bar on stderr, only on a terminal; otherwise a no-op callback."""
+    if quiet or total == 0 or not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True, show_pos=True) as bar:
+        yield bar.update
+
+
+def _translator_factory(model: Path | None, beam_size: int, stack: contextlib.ExitStack):
+    """Return a function that loads the model on first call (and only then)."""
+
+    def make():
+        from .engine import ArgosTranslator, DecodeSettings
+        from .packages import find_installed, open_model
+
+        if model is None:
+            package = find_installed("ar", "en")
+        else:
+            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="translate-tool-model-")))
+            package = open_model(model, scratch)
+            if (package.from_code, package.to_code) != ("ar", "en"):
+                raise InputError(f"{model}: translates {package.from_code}->{package.to_code}, not ar->en")
+        log.info("loading model %s from %s", package.label, package.path)
+        return ArgosTranslator(package, DecodeSettings(beam_size=beam_size))
+
+    return make
+
+
+def _read_inputs(inputs: tuple[Path, ...], force: bool):
+    from .article import read_article
+
+    return [read_article(path, require_arabic=not force) for path in inputs]
+
+
+def _translate(articles, model: Path | None, beam_size: int, state: State, stack: contextlib.ExitStack):
+    from .pipeline import count_pending_sentences, translate_articles
+
+    total = count_pending_sentences(articles)
+    label = f"Translating {len(articles)} article{'s' if len(articles) != 1 else ''}"
+    with _progress(total, label, state.quiet) as update:
+        translate_articles(articles, _translator_factory(model, beam_size, stack), update)
+    return articles
+
+
+model_option = click.option(
+    "--model",
+    type=click.Path(path_type=Path),
+    help="An .argosmodel file or an extracted package folder (default: the installed ar->en package).",
+)
+beam_option = click.option(
+    "--beam-size",
+    type=click.IntRange(1, 32),
+    default=4,
+    show_default=True,
+    help="Beam width: larger is slower and sometimes better.",
+)
+force_option = click.option("--force", is_flag=True, help="Translate files even if they contain no Arabic.")
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@model_option
+@click.option(
+    "--out-dir",
+    type=click.Path(path_type=Path),
+    default=Path("exports"),
+    show_default=True,
+    help="Folder for the documents; created if missing.",
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(FORMATS),
+    multiple=True,
+    help="Output format; repeat for several (default: docx and md).",
+)
+@beam_option
+@force_option
+@click.pass_obj
+def export(
+    state: State,
+    inputs: tuple[Path, ...],
+    model: Path | None,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    beam_size: int,
+    force: bool,
+) -> None:
+    """Translate INPUT articles and write side-by-side DOCX and Markdown briefings.
+
+    Each INPUT.txt (UTF-8 or Windows-1256 Arabic) becomes OUT_DIR/INPUT.docx and
+    OUT_DIR/INPUT.md: a table with one row per passage, English beside the Arabic.
+    Files are written only after every input has been read and translated, and each
+    file is replaced atomically, so a failure never leaves half a document.
+
+    \b
+    Examples:
+      translate-tool export seeds/article.txt
+      translate-tool export a.txt b.txt --out-dir briefings --format docx
+      translate-tool export article.txt --model translate-ar_en-1_9.argosmodel
+    """
+    from .export import EXPORTERS
+    from .output import write_atomic
+
+    formats = formats or FORMATS
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out-dir {out_dir}: exists and is not a folder")
+    targets = {}
+    for path in inputs:
+        for fmt in formats:
+            target = out_dir / (path.stem + EXPORTERS[fmt][1])
+            if target in targets:
+                raise InputError(f"{path} and {targets[target]} would both write {target}")
+            targets[target] = path
+    with contextlib.ExitStack() as stack:
+        articles = _read_inputs(inputs, force)
+        _translate(articles, model, beam_size, state, stack)
+    generated = datetime.now(timezone.utc).replace(microsecond=0)
+    documents = []
+    for article in articles:
+        article.generated_at = generated
+        for fmt in formats:
+            render, suffix = EXPORTERS[fmt]
+            documents.append((out_dir / (article.source_path.stem + suffix), render(article)))
+    for target, data in documents:
+        write_atomic(target, data)
+        click.echo(str(target))
+
+
+@cli.command()
+@click.argument("input", type=click.Path(path_type=Path, allow_dash=True))
+@model_option
+@beam_option
+@force_option
+@click.pass_obj
+def translate(state: State, input: Path, model: Path | None, beam_size: int, force: bool) -> None:
+    """Translate one article and print the English to stdout, a blank line between passages.
+
+    Use - to read the article from standard input.
+    """
+    from .article import article_from_bytes, read_article
+
+    if str(input) == "-":
+        article = article_from_bytes(sys.stdin.buffer.read(), None, require_arabic=not force)
+    else:
+        article = read_article(input, require_arabic=not force)
+    with contextlib.ExitStack() as stack:
+        _translate([article], model, beam_size, state, stack)
+    click.echo("\n\n".join(block.target for block in article.blocks))
+
+
+@cli.group()
+def models() -> None:
+    """List and install Argos Translate model packages.
+
+    Packages live where argostranslate keeps them (ARGOS_PACKAGES_DIR, or
+    ~/.local/share/argos-translate/packages), so both tools share them.
+    """
+
+
+@models.command("list")
+def models_list() -> None:
+    """Show the installed model packages."""
+    from .packages import installed_packages, packages_dir
+
+    found = installed_packages()
+    if not found:
+        click.echo(f"No packages installed in {packages_dir()}.", err=True)
+        click.echo("Install one with: translate-tool models install --from-index", err=True)
+        return
+    for package in found:
+        click.echo(f"{package.from_code}->{package.to_code}\t{package.code}\t{package.version}\t{package.path}")
+
+
+@models.command("install")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--from-index",
+    is_flag=True,
+    help="Download the ar->en package from the Argos package index (needs the internet; "
+    "ARGOS_PACKAGE_INDEX overrides the index URL).",
+)
+@click.pass_obj
+def models_install(state: State, file: Path | None, from_index: bool) -> None:
+    """Install a model package from FILE.argosmodel, or download one with --from-index.
+
+    \b
+    On an air-gapped machine: copy the .argosmodel file over, then
+      translate-tool models install translate-ar_en-1_9.argosmodel
+    """
+    from .packages import install_file, install_from_index
+
+    if bool(file) == from_index:
+        raise click.UsageError("give either FILE or --from-index")
+    if file is not None:
+        package = install_file(file)
+    else:
+        with _download_progress(state.quiet) as update:
+            package = install_from_index("ar", "en", progress=update)
+    click.echo(f"installed {package.label} ({package.from_code}->{package.to_code}) in {package.path}")
+
+
+@contextlib.contextmanager
+def _download_progress(quiet: bool) -> Iterator:
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    state = {"bar": None, "done": 0}
+
+    def update(done: int, size: int) -> None:
+        if state["bar"] is None:
+            state["bar"] = click.progressbar(length=size or 1, label="Downloading", file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(done - state["done"])
+        state["done"] = done
+
+    try:
+        yield update
+    finally:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
+
+
+# --- entry point -------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; every known failure becomes one line on stderr and a documented exit code."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="translate-tool", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.Abort:
+        click.echo("interrupted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except TranslateToolError as exc:
+        if debug:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("interrupted; documents are written whole or not at all", err=True)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
