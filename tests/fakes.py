@@ -17,7 +17,10 @@ class FakeTranslator:
 
     def translate(self, sentences: Sequence[str], progress: Progress | None = None) -> list[Hypothesis]:
         self.calls.append(list(sentences))
-        out = [Hypothesis(f"EN({len(s.split())} words)", score=-0.5, tokens=len(s.split()) + 1) for s in sentences]
+        out = [
+            Hypothesis(f"EN({len(s.split())} words)", score=-0.5, tokens=len(s.split()) + 1)
+            for s in sentences
+        ]
         if progress:
             progress(len(sentences))
         return out

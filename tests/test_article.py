@@ -46,7 +46,9 @@ def test_chrome_rules_are_about_kinds_of_line(line):
     assert chrome_rule(line)
 
 
-@pytest.mark.parametrize("line", ["أعلنت أذربيجان عن آخر تحديث في برنامجها النووي الذي يثير القلق في المنطقة.", "روسيا"])
+@pytest.mark.parametrize(
+    "line", ["أعلنت أذربيجان عن آخر تحديث في برنامجها النووي الذي يثير القلق في المنطقة.", "روسيا"]
+)
 def test_article_text_is_not_chrome(line):
     assert chrome_rule(line) is None
 
@@ -74,7 +76,12 @@ def test_latin1_garbage_is_refused_not_mojibake():
 
 @pytest.mark.parametrize(
     "data,message",
-    [(b"", "empty"), (b"  \n\t\r\n ", "empty"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"), (b"Hello world.", "no Arabic")],
+    [
+        (b"", "empty"),
+        (b"  \n\t\r\n ", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
+        (b"Hello world.", "no Arabic"),
+    ],
 )
 def test_bad_inputs(data, message):
     with pytest.raises(InputError, match=message):
@@ -82,7 +89,9 @@ def test_bad_inputs(data, message):
 
 
 def test_english_allowed_with_force():
-    article = article_from_bytes(b"Hello world.\n\nSecond paragraph here.", Path("x.txt"), require_arabic=False)
+    article = article_from_bytes(
+        b"Hello world.\n\nSecond paragraph here.", Path("x.txt"), require_arabic=False
+    )
     assert len(article.blocks) == 2
 
 

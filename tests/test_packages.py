@@ -82,11 +82,12 @@ def test_zip_bomb_is_refused_before_extracting(tmp_path, monkeypatch):
     monkeypatch.setattr(packages, "MAX_UNPACKED_BYTES", 10 * 1024**2)
     archive = tmp_path / "bomb.argosmodel"
     make_package(archive)
-    with zipfile.ZipFile(archive, "a", zipfile.ZIP_DEFLATED) as z:
-        with z.open("translate-ar_en-1_9/model/huge.bin", "w", force_zip64=True) as handle:
-            block = b"\0" * (1 << 20)
-            for _ in range(20):
-                handle.write(block)
+    with (
+        zipfile.ZipFile(archive, "a", zipfile.ZIP_DEFLATED) as z,
+        z.open("translate-ar_en-1_9/model/huge.bin", "w", force_zip64=True) as handle,
+    ):
+        for _ in range(20):
+            handle.write(b"\0" * (1 << 20))
     assert archive.stat().st_size < 200_000
     with pytest.raises(PackageError, match="unpacks to"):
         unpack(archive, tmp_path / "root")
@@ -170,7 +171,9 @@ def test_install_from_index_over_http(tmp_path, monkeypatch):
         server.files["/ar_en.argosmodel"] = data
         monkeypatch.setenv("ARGOS_PACKAGE_INDEX", server.url + "/")
         seen = []
-        package = install_from_index("ar", "en", root=tmp_path / "root", progress=lambda d, s: seen.append((d, s)))
+        package = install_from_index(
+            "ar", "en", root=tmp_path / "root", progress=lambda d, s: seen.append((d, s))
+        )
     assert package.from_code == "ar" and package.to_code == "en"
     assert seen[-1] == (len(data), len(data))
     assert sorted(p.name for p in (tmp_path / "root").iterdir()) == ["translate-ar_en-1_9"]

@@ -244,7 +244,9 @@ def models_list() -> None:
         click.echo("Install one with: translate-tool models install --from-index", err=True)
         return
     for package in found:
-        click.echo(f"{package.from_code}->{package.to_code}\t{package.code}\t{package.version}\t{package.path}")
+        click.echo(
+            f"{package.from_code}->{package.to_code}\t{package.code}\t{package.version}\t{package.path}"
+        )
 
 
 @models.command("install")

@@ -1,0 +1,193 @@
+"""Render the Word briefing with LibreOffice: it must lay out, read right to left, and keep row keys.
+
+These tests need `soffice` (LibreOffice) and poppler's `pdftoppm`/`pdftotext`; CI installs them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import struct
+import subprocess
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from translate_tool.article import Article, Flag, Origin, parse_article
+from translate_tool.export.docx import FORMAT_NAME, render_docx
+from translate_tool.export.ooxml import read_custom_properties
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ab347057d505572f.txt"
+TIMEOUT = 180
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+ARABIC = re.compile("[\u0600-\u06ff]")
+PAGE_MIDDLE = 595 / 2  # A4 is 595 points wide
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice (soffice) is not on PATH"
+)
+
+
+def seed_article() -> Article:
+    article = parse_article(SEED.read_text(encoding="utf-8"), SEED)
+    for i, block in enumerate(article.blocks):
+        block.target = f"English for passage {i}. " + "The ministry said the operation continues. " * (i % 4)
+    article.blocks[0].target = "Azerbaijan launches military operation in Nagorno-Karabakh"
+    article.blocks[3].flags = [Flag("numbers", "60 is missing from the English")]
+    article.blocks[4].origin = Origin.REVIEWED
+    article.model = "translate-ar_en 1.9"
+    article.generated_at = datetime(2024, 5, 1, 9, 30, tzinfo=timezone.utc)
+    return article
+
+
+def soffice(tmp_path: Path, target: str, source: Path, outdir: Path) -> Path:
+    """Convert with a private LibreOffice profile, so parallel runs do not share one."""
+    profile = (tmp_path / "lo-profile").as_uri()
+    command = [
+        "soffice",
+        f"-env:UserInstallation={profile}",
+        "--headless",
+        "--norestore",
+        "--convert-to",
+        target,
+        "--outdir",
+        str(outdir),
+        str(source),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
+    suffix = target.split(":", 1)[0]
+    out = outdir / f"{source.stem}.{suffix}"
+    assert out.exists(), f"soffice made no {suffix}: {result.stdout}\n{result.stderr}"
+    return out
+
+
+def need(tool: str) -> None:
+    if shutil.which(tool) is None:
+        pytest.fail(f"{tool} (poppler-utils) is missing; CI installs it alongside LibreOffice")
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("render")
+    article = seed_article()
+    docx_path = tmp / "briefing.docx"
+    docx_path.write_bytes(render_docx(article))
+    pdf = soffice(tmp, "pdf", docx_path, tmp / "pdf")
+    return article, docx_path, pdf, tmp
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_first_page_renders(rendered):
+    need("pdftoppm")
+    _, _, pdf, tmp = rendered
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(tmp / "page")],
+        check=True,
+        timeout=TIMEOUT,
+    )
+    pages = sorted(tmp.glob("page*.png"))
+    assert pages, "pdftoppm wrote no image"
+    width, height = png_size(pages[0])
+    assert (width, height) == pytest.approx((496, 702), abs=3)  # A4 at 60 dpi
+    assert pages[0].stat().st_size > 20_000  # a blank page is a few kB
+
+
+def pdf_text(pdf: Path, *args: str) -> str:
+    need("pdftotext")
+    result = subprocess.run(
+        ["pdftotext", *args, str(pdf), "-"], check=True, capture_output=True, text=True, timeout=TIMEOUT
+    )
+    return result.stdout
+
+
+def test_pdf_text_has_arabic_in_logical_order(rendered):
+    article, _, pdf, _ = rendered
+    text = BIDI_CONTROLS.sub("", pdf_text(pdf, "-f", "1", "-l", "1"))
+    # pdftotext gives the Arabic back in reading order: the title's words in sequence
+    assert "أذربيجان تطلق عملية عسكرية" in text
+    assert "Azerbaijan launches military operation" in text
+    assert "translate-ar_en 1.9" in text and "Paragraphs: 31" in text
+    assert "⚑ 60 is missing from the English" in " ".join(text.split())
+    assert pdf_text(pdf).count("\f") >= 2, "the seed should run onto a second page"
+
+
+def lines_on_page(pdf: Path, page: int) -> list[tuple[float, float, str]]:
+    """(xMin, xMax, text) of every text line pdftotext finds on `page`, in page order.
+
+    pdftotext sometimes cuts one printed line in two (at a shadda, for one); pieces that start at
+    the same height in the same half of the page are joined back into one line.
+    """
+    html = pdf_text(pdf, "-f", str(page), "-l", str(page), "-bbox-layout")
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    pieces: dict[tuple[int, bool], list[tuple[float, float, str]]] = {}
+    for line in ElementTree.fromstring(html).iterfind(".//x:line", ns):
+        words = BIDI_CONTROLS.sub("", " ".join(w.text or "" for w in line.iterfind("x:word", ns)))
+        x0, x1 = float(line.get("xMin")), float(line.get("xMax"))
+        key = (round(float(line.get("yMin"))), x0 > PAGE_MIDDLE)
+        pieces.setdefault(key, []).append((x0, x1, words))
+    out = []
+    for _, group in sorted(pieces.items()):
+        group.sort()
+        out.append((group[0][0], max(x1 for _, x1, _ in group), " ".join(t for _, _, t in group)))
+    return out
+
+
+def test_arabic_column_is_right_aligned_and_header_repeats(rendered):
+    _, _, pdf, _ = rendered
+    for page in (1, 2):
+        lines = lines_on_page(pdf, page)
+        middle = PAGE_MIDDLE
+        arabic = [(x0, x1) for x0, x1, text in lines if x0 > middle and ARABIC.search(text)]
+        english = [
+            (x0, x1) for x0, x1, text in lines if x1 < middle and text.startswith("English for passage")
+        ]
+        assert len(arabic) > 10 and english
+        # right to left: every Arabic line ends flush at the column's right edge...
+        right_edges = sorted(x1 for _, x1 in arabic)
+        assert right_edges[-1] - right_edges[len(right_edges) // 10] < 6, right_edges
+        # ...and starts wherever its text runs out, unlike the flush-left English column
+        assert max(x0 for x0, _ in arabic) - min(x0 for x0, _ in arabic) > 50
+        assert max(x0 for x0, _ in english) - min(x0 for x0, _ in english) < 2
+        # the header row is at the top of the table on every page (bbox text is in visual order)
+        headers = [text for x0, _, text in lines if x0 > middle and text in ("العربية", "العربية"[::-1])]
+        assert headers, f"no header on page {page}"
+
+
+def test_arabic_glyphs_run_right_to_left(rendered):
+    article, _, pdf, _ = rendered
+    # -bbox-layout lists glyphs in page order, left to right; for right-to-left text that is the
+    # logical text reversed, word order included. A left-to-right layout would list it unreversed.
+    title = article.title.source
+    texts = [text for _, _, text in lines_on_page(pdf, 1)]
+    assert title[::-1] in texts
+    assert title not in texts
+
+
+def test_row_keys_survive_a_libreoffice_resave(rendered):
+    article, docx_path, _, tmp = rendered
+    resaved = soffice(tmp, "docx:MS Word 2007 XML", docx_path, tmp / "resaved")
+    data = resaved.read_bytes()
+    assert data != docx_path.read_bytes()  # really rewritten by LibreOffice
+    table = Document(io.BytesIO(data)).tables[0]
+    assert len(table.rows) == len(article.blocks) + 1
+    for number, (row, block) in enumerate(zip(table.rows[1:], article.blocks, strict=True), start=1):
+        names = [b.get(qn("w:name")) for b in row.cells[0]._tc.iter(qn("w:bookmarkStart"))]
+        assert names == [f"tt_{block.key}"], f"row {number}"
+        assert row.cells[0].text.split()[0] == str(number)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        custom = read_custom_properties(z.read("docProps/custom.xml"))
+    assert custom["translate-tool-format"] == FORMAT_NAME
+    assert float(custom["translate-tool-format-version"]) == 1  # LibreOffice rewrites i4 as r8
+    keys = " ".join(v for k, v in sorted(custom.items()) if k.startswith("translate-tool-keys-")).split()
+    assert keys == [b.key for b in article.blocks]

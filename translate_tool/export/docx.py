@@ -1,0 +1,317 @@
+"""The Word briefing: English beside the Arabic, one table row per passage.
+
+`render_docx(article)` returns the bytes of a .docx; it never writes a file. Layout lives
+here, the raw WordprocessingML python-docx cannot build lives in `ooxml.py`.
+
+Row identity for a later review import: the `#` cell's number is wrapped in a bookmark named
+`tt_<Block.key>`. Bookmarks survive a re-save by Word and by LibreOffice (content-control tags
+do not survive LibreOffice 7.4). The document also carries custom properties naming the format
+and listing the keys in row order, so an importer can tell one of our files from any other.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime, timezone
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_BREAK
+from docx.shared import Mm, Pt, RGBColor
+
+from .. import __version__
+from ..article import Article, Block, BlockKind, Flag
+from . import (
+    STATUS_MARK,
+    english_title,
+    iso_utc,
+    ooxml,
+    review_notice,
+    review_status,
+    status_legend,
+)
+
+FORMAT_NAME = "translate-tool briefing"
+FORMAT_VERSION = 1
+BOOKMARK_PREFIX = "tt_"
+KEYS_PER_PROPERTY = 15  # 15 keys of 16 hex + spaces stay under Word's 255-character limit
+
+# Word on Windows and macOS has Arial with Arabic glyphs, and it is Word's own default
+# complex-script font for Arabic, so the text looks the same on every analyst's machine and no
+# font substitution dialog appears. LibreOffice on Linux falls back to an installed Arabic font.
+ARABIC_FONT = "Arial"
+ENGLISH_PT = 10
+ARABIC_PT = 11  # Arabic at the same nominal size reads smaller than Latin
+MARK_PT = 7
+META_PT = 9
+
+PAGE_WIDTH_MM, PAGE_HEIGHT_MM, MARGIN_MM = 210, 297, 18
+COLUMN_SHARES = (0.06, 0.47, 0.47)
+
+HEADER_FILL = "D9D9D9"
+HEADING_FILL = "DCE6F1"
+FLAG_FILL = "FFF2CC"
+GREY = RGBColor(0x59, 0x59, 0x59)
+FLAG_COLOUR = RGBColor(0x9C, 0x3D, 0x00)
+NOTICE_COLOUR = {
+    "unreviewed": RGBColor(0xA5, 0x00, 0x21),
+    "partly-reviewed": RGBColor(0x9C, 0x5B, 0x00),
+    "reviewed": RGBColor(0x1E, 0x6B, 0x2E),
+}
+# A row taller than a page cannot be kept whole: Word would clip it. Rows whose longer side is
+# above this many characters may break across pages (about half a page in one column).
+KEEP_WHOLE_MAX_CHARS = 1200
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def render_docx(article: Article) -> bytes:
+    """The .docx bytes of the briefing for `article` (same article, same bytes)."""
+    document = Document()
+    _set_up_page(document, article)
+    _add_title(document, article)
+    _add_metadata(document, article)
+    _add_passages(document, article)
+    _set_properties(document, article)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return ooxml.fixed_zip(buffer.getvalue())
+
+
+def _safe(text: str) -> str:
+    """`text` with the characters XML cannot hold (control codes, lone surrogates) shown as �."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def row_bookmark(block: Block) -> str:
+    """The bookmark name that ties a table row back to its block."""
+    return BOOKMARK_PREFIX + block.key
+
+
+# --- page, title, metadata -------------------------------------------------------------------
+
+
+def _set_up_page(document, article: Article) -> None:
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(PAGE_WIDTH_MM), Mm(PAGE_HEIGHT_MM)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Mm(MARGIN_MM))
+    section.header_distance = section.footer_distance = Mm(9)
+    ooxml.set_default_cs_font(document, ARABIC_FONT)
+    normal = document.styles["Normal"]
+    normal.font.size = Pt(ENGLISH_PT)
+
+    # Size and colour go on the Footer style so the page-number fields' results match too.
+    footer_style = document.styles["Footer"]
+    footer_style.font.size = Pt(8)
+    footer_style.font.color.rgb = GREY
+    footer = section.footer.paragraphs[0]
+    footer.style = footer_style
+    label = {"unreviewed": "unreviewed machine translation", "partly-reviewed": "partly reviewed"}
+    footer.add_run(
+        _safe(f"{article.name} - {label.get(review_status(article), 'reviewed translation')} - page ")
+    )
+    ooxml.add_field(footer, "PAGE")
+    footer.add_run(" of ")
+    ooxml.add_field(footer, "NUMPAGES")
+
+
+def _add_title(document, article: Article) -> None:
+    heading = document.add_heading(_safe(english_title(article)), level=0)
+    heading.paragraph_format.space_after = Pt(4)
+    title = article.title
+    if title is not None:
+        paragraph = document.add_paragraph()
+        paragraph.paragraph_format.space_after = Pt(10)
+        _arabic_run(paragraph, title.source, size_pt=15, bold=True)
+
+
+def _add_metadata(document, article: Article) -> None:
+    rows = [
+        ("Source file", article.name),
+        ("Generated", iso_utc(article.generated_at)),
+        ("Model", article.model or "not recorded"),
+        ("Paragraphs", str(len(article.paragraphs))),
+    ]
+    for label, value in rows:
+        paragraph = _small_paragraph(document)
+        paragraph.add_run(f"{label}: ").bold = True
+        paragraph.add_run(_safe(value))
+        _size_runs(paragraph, META_PT)
+
+    notice = _small_paragraph(document, space_before=4)
+    run = notice.add_run(review_notice(article))
+    run.bold = True
+    run.font.color.rgb = NOTICE_COLOUR[review_status(article)]
+    _size_runs(notice, META_PT + 1)
+
+    legend = _small_paragraph(document)
+    legend.add_run(f"Marks in the # column: {status_legend()}.").font.color.rgb = GREY
+    _size_runs(legend, META_PT - 1)
+
+    if article.chrome:
+        furniture = _small_paragraph(document)
+        furniture.add_run("Left out as web-page furniture: ").font.color.rgb = GREY
+        for i, line in enumerate(article.chrome):
+            if i:
+                # The left-to-right mark ends the Arabic item, so the items read in order from
+                # left to right in this English line instead of merging into one RTL stretch.
+                furniture.add_run("\u200e | ").font.color.rgb = GREY
+            _arabic_run(furniture, line, size_pt=META_PT, bold=False, paragraph_rtl=False)
+        _size_runs(furniture, META_PT - 1)
+    document.paragraphs[-1].paragraph_format.space_after = Pt(10)
+
+
+def _small_paragraph(document, space_before: float = 0):
+    paragraph = document.add_paragraph()
+    fmt = paragraph.paragraph_format
+    fmt.space_before, fmt.space_after, fmt.line_spacing = Pt(space_before), Pt(0), 1.0
+    return paragraph
+
+
+def _size_runs(paragraph, size_pt: float) -> None:
+    for run in paragraph.runs:
+        if run.font.size is None:
+            run.font.size = Pt(size_pt)
+
+
+# --- the passage table -----------------------------------------------------------------------
+
+
+def _add_passages(document, article: Article) -> None:
+    section = document.sections[0]
+    text_width = section.page_width - section.left_margin - section.right_margin
+    widths = [int(text_width * share) for share in COLUMN_SHARES]
+
+    table = document.add_table(rows=1, cols=3)
+    table.style = document.styles["Table Grid"]
+    table.autofit = False
+    ooxml.set_table_width_pct(table, 1.0)
+    ooxml.set_cell_margins(table, top=40, side=90, bottom=40)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+
+    header = table.rows[0]
+    ooxml.repeat_header(header)
+    ooxml.cant_split(header)
+    for cell, text in zip(header.cells, ("#", "English", "العربية"), strict=True):
+        ooxml.shade_cell(cell, HEADER_FILL)
+        paragraph = cell.paragraphs[0]
+        if text == "العربية":
+            _arabic_run(paragraph, text, size_pt=ARABIC_PT, bold=True)
+        else:
+            paragraph.add_run(text).bold = True
+
+    for number, block in enumerate(article.blocks, start=1):
+        _add_row(table, number, block)
+
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+
+
+def _add_row(table, number: int, block: Block) -> None:
+    row = table.add_row()
+    num_cell, en_cell, ar_cell = row.cells
+    heading = block.kind is BlockKind.HEADING
+
+    # The number (what a reviewer sees and quotes) is wrapped in the row's bookmark; the status
+    # mark is a separate run after the bookmark so an importer can ignore it.
+    paragraph = num_cell.paragraphs[0]
+    paragraph.add_run(str(number)).font.size = Pt(ENGLISH_PT - 1)
+    ooxml.add_bookmark(paragraph, row_bookmark(block), number)
+    mark = paragraph.add_run()
+    mark.add_break(WD_BREAK.LINE)
+    mark.add_text(STATUS_MARK[block.origin])
+    mark.font.size = Pt(MARK_PT)
+    mark.font.color.rgb = GREY
+
+    english = en_cell.paragraphs[0]
+    run = english.add_run(_safe(block.target.strip()))
+    run.font.size = Pt(ENGLISH_PT)
+    run.bold = heading or None
+    _show_flags(en_cell, block.flags)
+
+    _arabic_run(ar_cell.paragraphs[0], block.source, size_pt=ARABIC_PT, bold=heading)
+
+    if heading:
+        for cell in row.cells:
+            ooxml.shade_cell(cell, HEADING_FILL)
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True  # a heading row stays with what follows
+    if max(len(block.source), len(block.target)) <= KEEP_WHOLE_MAX_CHARS:
+        ooxml.cant_split(row)
+
+
+def _show_flags(cell, flags: list[Flag]) -> None:
+    """Everything the checks found about a passage, shown in its English cell.
+
+    For now a shaded cell and one "⚑ reason" line per flag; kept in one place so the
+    presentation can change without touching the rest of the layout.
+    """
+    if not flags:
+        return
+    ooxml.shade_cell(cell, FLAG_FILL)
+    for flag in flags:
+        paragraph = cell.add_paragraph()
+        paragraph.paragraph_format.space_before = Pt(2)
+        run = paragraph.add_run(_safe(f"⚑ {flag.message}"))
+        run.italic = True
+        run.font.size = Pt(ENGLISH_PT - 2)
+        run.font.color.rgb = FLAG_COLOUR
+
+
+def _arabic_run(paragraph, text: str, size_pt: float, bold: bool, paragraph_rtl: bool = True):
+    """Add Arabic text as a right-to-left run; by default the paragraph becomes RTL too.
+
+    No `w:jc` is written: a bidi paragraph's default alignment is its start, the right edge.
+    (Word reads `w:jc="right"` in a bidi paragraph as the *end* edge, i.e. the left.)
+    """
+    if paragraph_rtl:
+        ooxml.set_paragraph_rtl(paragraph)
+    run = paragraph.add_run(_safe(text))
+    run.font.size = Pt(size_pt)
+    if bold:
+        run.bold = True
+    ooxml.set_run_rtl(run, ARABIC_FONT, size_pt, bold=bold)
+    return run
+
+
+# --- document properties -----------------------------------------------------------------------
+
+
+def _set_properties(document, article: Article) -> None:
+    ooxml.drop_thumbnail(document)
+    props = document.core_properties
+    props.title = english_title(article)
+    props.subject = f"Translation of {article.name}"
+    props.author = props.last_modified_by = "translate-tool"
+    props.comments = review_notice(article)
+    props.category = FORMAT_NAME
+    props.keywords = "translate-tool"
+    props.content_status = review_status(article)
+    props.language = "en"
+    props.revision = 1
+    if article.generated_at is not None:
+        moment = article.generated_at
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        stamp = moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
+        props.created = props.modified = stamp
+    else:
+        props.created = props.modified = datetime(2000, 1, 1)
+
+    custom: dict[str, object] = {
+        "translate-tool-format": FORMAT_NAME,
+        "translate-tool-format-version": FORMAT_VERSION,
+        "translate-tool-version": __version__,
+        "translate-tool-source": article.name[:255],
+        "translate-tool-model": article.model[:255],
+        "translate-tool-rows": len(article.blocks),
+    }
+    keys = [block.key for block in article.blocks]
+    for i in range(0, len(keys), KEYS_PER_PROPERTY):
+        chunk = " ".join(keys[i : i + KEYS_PER_PROPERTY])
+        custom[f"translate-tool-keys-{i // KEYS_PER_PROPERTY + 1}"] = chunk
+    ooxml.set_custom_properties(document, custom)
