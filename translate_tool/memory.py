@@ -1,0 +1,453 @@
+"""The translation memory: English already produced or reviewed for a piece of Arabic.
+
+Reviewers correct the English in Word; `record_reviews` stores those corrections so they are
+never lost and never translated again. Machine output is stored too (`record_machine`), so
+exporting the same article twice does not load the model twice. `apply` puts both back into
+articles before the translate stage, which then only translates what is still empty.
+
+The memory is one SQLite file. Several translate-tool processes may use it at once: it runs
+in WAL mode (readers never block the writer), waits up to `BUSY_TIMEOUT_S` for a lock instead
+of failing, and every write is one short `BEGIN IMMEDIATE` transaction, which takes the write
+lock up front so two writers queue instead of one failing half-way through.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import platformdirs
+
+from . import __version__
+from .article import Article, Origin, normalise_source
+from .errors import InputError, TranslateToolError
+
+APP_NAME = "translate-tool"
+TM_FILENAME = "memory.sqlite3"
+TM_ENV = "TRANSLATE_TOOL_TM"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 30.0
+
+# One row per (normalised Arabic, language pair). The normalised source itself is the key,
+# not a hash of it, so a TMX export can give CAT tools the text.
+SCHEMA = [
+    """
+    CREATE TABLE entries (
+        source        TEXT NOT NULL CHECK (source <> ''),  -- normalise_source() of the Arabic
+        source_lang   TEXT NOT NULL,
+        target_lang   TEXT NOT NULL,
+        target        TEXT NOT NULL CHECK (target <> ''),
+        origin        TEXT NOT NULL CHECK (origin IN ('machine', 'reviewed')),
+        model         TEXT,            -- "package version" for machine entries, NULL when reviewed
+        reviewed_file TEXT,            -- the document the correction was imported from
+        reviewed_at   TEXT,
+        score         REAL,            -- the model's block score, machine entries only
+        created_at    TEXT NOT NULL,   -- ISO 8601 UTC
+        updated_at    TEXT NOT NULL,
+        PRIMARY KEY (source, source_lang, target_lang),
+        CHECK (origin = 'reviewed' OR (model IS NOT NULL AND model <> ''))
+    )
+    """,
+]
+
+# A machine entry replaces an older machine entry (a newer model, say) but never a reviewed
+# one; an identical row is left alone so `updated_at` keeps meaning "last real change".
+UPSERT_MACHINE = """
+INSERT INTO entries (source, source_lang, target_lang, target, origin, model, score, created_at, updated_at)
+VALUES (:source, :source_lang, :target_lang, :target, 'machine', :model, :score, :now, :now)
+ON CONFLICT (source, source_lang, target_lang) DO UPDATE SET
+    target = excluded.target, model = excluded.model, score = excluded.score, updated_at = excluded.updated_at
+WHERE entries.origin = 'machine'
+  AND (entries.target IS NOT excluded.target
+       OR entries.model IS NOT excluded.model
+       OR entries.score IS NOT excluded.score)
+"""
+
+
+class TranslationMemoryError(TranslateToolError):
+    """The translation memory file cannot be opened, created, read or written (exit 1)."""
+
+
+@dataclass(frozen=True)
+class ReviewChange:
+    """A reviewer's English for one passage of Arabic (as found in the reviewed document)."""
+
+    source: str
+    target: str
+
+
+@dataclass
+class ReviewCounts:
+    """What `record_reviews` did; `new + changed == 0` means the import changed nothing."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    @property
+    def stored(self) -> int:
+        return self.new + self.changed
+
+
+@dataclass
+class Applied:
+    """How many blocks `apply` filled: reviewer English, and reused machine English."""
+
+    reviewed: int = 0
+    memory: int = 0
+
+
+def default_tm_path() -> Path:
+    """The memory file to use when the CLI gets no --tm: $TRANSLATE_TOOL_TM, else the user data folder."""
+    override = os.environ.get(TM_ENV)
+    if override:
+        return Path(override).expanduser()
+    return platformdirs.user_data_path(APP_NAME) / TM_FILENAME
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _tmx_date(iso: str) -> str:
+    """`2024-05-01T09:30:00Z` -> `20240501T093000Z`, the only date form TMX 1.4 allows."""
+    return iso.replace("-", "").replace(":", "")
+
+
+class TranslationMemory:
+    """One open translation memory file; use it as a context manager so the file is closed.
+
+    Opening creates the file (and its folder) on first use. A file that is not a
+    translate-tool memory is refused with `TranslationMemoryError`, never modified.
+    """
+
+    def __init__(self, path: Path | str, source_lang: str = "ar", target_lang: str = "en") -> None:
+        self.path = Path(path)
+        self.source_lang = source_lang
+        self.target_lang = target_lang
+        if self.path.is_dir():
+            raise TranslationMemoryError(f"{self.path}: is a folder; the translation memory must be a file")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TranslationMemoryError(
+                f"{self.path.parent}: cannot create the folder for the translation memory ({exc.strerror})"
+            ) from None
+        try:
+            # isolation_level=None: the sqlite3 module issues no hidden BEGINs; every write
+            # below says BEGIN IMMEDIATE itself, and `with conn:` commits or rolls it back.
+            self._conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise TranslationMemoryError(f"{self.path}: cannot open the translation memory ({exc})") from None
+        self._conn.row_factory = sqlite3.Row
+        try:
+            with self._sqlite_errors("opening"):
+                self._use_wal()
+                self._create_or_check_schema()
+        except TranslationMemoryError:
+            self._conn.close()
+            raise
+
+    def __enter__(self) -> TranslationMemory:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    @contextmanager
+    def _sqlite_errors(self, doing: str) -> Iterator[None]:
+        """Turn a database failure into a one-line error the CLI can print."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            message = str(exc)
+            if "not a database" in message or "malformed" in message:
+                raise TranslationMemoryError(
+                    f"{self.path}: not a usable translation memory ({message}); "
+                    "move the file aside or choose another with --tm"
+                ) from exc
+            if "locked" in message or "busy" in message:
+                raise TranslationMemoryError(
+                    f"{self.path}: translation memory still busy after {BUSY_TIMEOUT_S:.0f} s "
+                    "(another translate-tool is writing to it); try again"
+                ) from exc
+            raise TranslationMemoryError(
+                f"{self.path}: {doing} the translation memory failed ({message})"
+            ) from exc
+
+    @contextmanager
+    def _write(self, doing: str) -> Iterator[sqlite3.Connection]:
+        """One all-or-nothing write transaction that holds the write lock from its start.
+
+        A deferred transaction that reads and then writes can fail with SQLITE_BUSY when
+        another process committed in between, without waiting; IMMEDIATE queues instead.
+        """
+        with self._sqlite_errors(doing), self._conn:
+            self._conn.execute("BEGIN IMMEDIATE")
+            yield self._conn
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL mode, once: the mode is stored in the file.
+
+        The switch needs an exclusive lock and SQLite reports "locked" at once instead of
+        waiting for the busy timeout when another process is switching the same new file
+        at that moment (seen about once in 200 simultaneous first opens), so retry briefly.
+        """
+        if self._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            return
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+
+    def _create_or_check_schema(self) -> None:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise TranslationMemoryError(
+                f"{self.path}: translation memory was made by a newer translate-tool "
+                f"(schema {version}, this version reads {SCHEMA_VERSION}); upgrade translate-tool"
+            )
+        with self._write("creating"):
+            # Checked again under the write lock: another process may have just created it.
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == SCHEMA_VERSION:
+                return
+            if self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                raise TranslationMemoryError(
+                    f"{self.path}: an SQLite database of some other program, not a translation memory; "
+                    "choose another file with --tm"
+                )
+            for statement in SCHEMA:
+                self._conn.execute(statement)
+            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _entry(self, source: str) -> sqlite3.Row | None:
+        return self._conn.execute(
+            "SELECT target, origin, model, score FROM entries WHERE source = ? AND source_lang = ? AND target_lang = ?",
+            (source, self.source_lang, self.target_lang),
+        ).fetchone()
+
+    # --- the stages' API ---------------------------------------------------------------
+
+    def apply(self, articles: Iterable[Article], model_label: str | None) -> Applied:
+        """Fill blocks that have no English yet from the memory; the precedence rules live here.
+
+        - a reviewed entry always wins: the block gets it with origin REVIEWED;
+        - a machine entry is reused (origin MEMORY, its score kept) only if it was made by
+          `model_label`, so installing a different model retranslates machine text;
+        - anything else is left empty for the translate stage.
+
+        `model_label` is the "package version" label of the model that *would* translate,
+        found from the installed package's metadata (cheap) without loading the model, so
+        an export whose every block is in the memory loads no model at all. Pass None when
+        no model is installed: reviewed entries still apply, machine entries do not.
+        """
+        applied = Applied()
+        with self._sqlite_errors("reading"), self._conn:
+            self._conn.execute("BEGIN")  # one consistent snapshot, and one lock, for all lookups
+            for article in articles:
+                reused = False
+                for block in article.blocks:
+                    if block.target:
+                        continue
+                    source = normalise_source(block.source)
+                    entry = self._entry(source) if source else None
+                    if entry is None:
+                        continue
+                    if entry["origin"] == Origin.REVIEWED.value:
+                        block.target, block.score, block.origin = entry["target"], None, Origin.REVIEWED
+                        applied.reviewed += 1
+                    elif model_label and entry["model"] == model_label:
+                        block.target, block.score, block.origin = (
+                            entry["target"],
+                            entry["score"],
+                            Origin.MEMORY,
+                        )
+                        applied.memory += 1
+                        reused = True
+                if reused and not article.model:
+                    article.model = model_label or ""  # the model that made this machine text
+        return applied
+
+    def record_machine(self, articles: Iterable[Article], model_label: str) -> int:
+        """Store blocks the model has just translated; return how many entries were added or changed.
+
+        Only blocks with origin MACHINE and English are stored. An existing reviewed entry is
+        never overwritten (the UPSERT's WHERE clause), even if another process stored it a
+        moment ago.
+        """
+        if not model_label:
+            raise ValueError("record_machine needs the model label")
+        rows = [
+            {
+                "source": normalise_source(block.source),
+                "source_lang": self.source_lang,
+                "target_lang": self.target_lang,
+                "target": block.target,
+                "model": model_label,
+                "score": block.score,
+            }
+            for article in articles
+            for block in article.blocks
+            if block.origin is Origin.MACHINE and block.target.strip() and normalise_source(block.source)
+        ]
+        if not rows:
+            return 0
+        now = _now()
+        stored = 0
+        with self._write("writing to"):
+            for row in rows:
+                stored += self._conn.execute(UPSERT_MACHINE, {**row, "now": now}).rowcount
+        return stored
+
+    def record_reviews(self, changes: Sequence[ReviewChange], reviewed_file: str) -> ReviewCounts:
+        """Store a reviewer's English from one document, all of it or none of it.
+
+        Reviewed English replaces whatever the memory held. English identical to the reviewed
+        entry already stored is left untouched (dates included), so importing the same
+        document twice changes nothing the second time. A passage with an empty side raises
+        InputError and rolls the whole document back.
+        """
+        counts = ReviewCounts()
+        now = _now()
+        with self._write("writing to"):
+            for number, change in enumerate(changes, 1):
+                source, target = normalise_source(change.source), change.target.strip()
+                if not source or not target:
+                    side = "Arabic" if not source else "English"
+                    raise InputError(
+                        f"{reviewed_file}: passage {number} has no {side} text; nothing from this file was recorded"
+                    )
+                entry = self._entry(source)
+                if (
+                    entry is not None
+                    and entry["origin"] == Origin.REVIEWED.value
+                    and entry["target"] == target
+                ):
+                    counts.unchanged += 1
+                    continue
+                if entry is None:
+                    counts.new += 1
+                else:
+                    counts.changed += 1
+                self._conn.execute(
+                    """
+                    INSERT INTO entries (source, source_lang, target_lang, target, origin, model, score,
+                                         reviewed_file, reviewed_at, created_at, updated_at)
+                    VALUES (:source, :source_lang, :target_lang, :target, 'reviewed', NULL, NULL,
+                            :file, :now, :now, :now)
+                    ON CONFLICT (source, source_lang, target_lang) DO UPDATE SET
+                        target = excluded.target, origin = 'reviewed', model = NULL, score = NULL,
+                        reviewed_file = excluded.reviewed_file, reviewed_at = excluded.reviewed_at,
+                        updated_at = excluded.updated_at
+                    """,
+                    {
+                        "source": source,
+                        "source_lang": self.source_lang,
+                        "target_lang": self.target_lang,
+                        "target": target,
+                        "file": reviewed_file,
+                        "now": now,
+                    },
+                )
+        return counts
+
+    # --- `translate-tool tm ...` -------------------------------------------------------
+
+    def stats(self) -> dict[str, object]:
+        """Counts for `translate-tool tm stats`: entries by origin and by model, file and size."""
+        with self._sqlite_errors("reading"):
+            by_origin = dict(
+                self._conn.execute("SELECT origin, count(*) FROM entries GROUP BY origin ORDER BY origin")
+            )
+            by_model = dict(
+                self._conn.execute(
+                    "SELECT model, count(*) FROM entries WHERE origin = 'machine' GROUP BY model ORDER BY model"
+                )
+            )
+        size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+        return {
+            "path": str(self.path),
+            "size_bytes": size,
+            "schema_version": SCHEMA_VERSION,
+            "entries": sum(by_origin.values()),
+            "by_origin": {"reviewed": by_origin.get("reviewed", 0), "machine": by_origin.get("machine", 0)},
+            "by_model": by_model,
+        }
+
+    def export_tmx(self, path: Path | None = None, *, include_machine: bool = True) -> bytes:
+        """The memory as TMX 1.4b for CAT tools; written to `path` too when given.
+
+        Each unit carries `<prop type="x-origin">` (machine|reviewed) plus x-model or
+        x-reviewed-file, and machine units a `<note>` warning that nobody has checked them,
+        because a CAT tool would otherwise offer raw machine output as a trusted match.
+        """
+        from translate.misc.xml_helpers import safely_set_text  # translate-toolkit is slow to import
+        from translate.storage.tmx import tmxfile
+
+        query = "SELECT * FROM entries WHERE source_lang = ? AND target_lang = ?"
+        if not include_machine:
+            query += " AND origin = 'reviewed'"
+        with self._sqlite_errors("reading"):
+            rows = self._conn.execute(
+                query + " ORDER BY created_at, source", (self.source_lang, self.target_lang)
+            )
+            rows = rows.fetchall()
+
+        store = tmxfile(sourcelanguage=self.source_lang, targetlanguage=self.target_lang)
+        header = store.document.getroot().find(store.namespaced("header"))
+        for name, value in {
+            "creationtool": APP_NAME,
+            "creationtoolversion": __version__,
+            "creationdate": _tmx_date(_now()),
+            "datatype": "plaintext",
+            "segtype": "paragraph",  # entries are whole titles, headings and paragraphs
+            "o-tmf": "translate-tool-sqlite",
+            "adminlang": "en",
+            "srclang": self.source_lang,
+        }.items():
+            header.set(name, value)
+
+        for row in rows:
+            unit = store.addsourceunit(row["source"], self.source_lang)
+            unit.settarget(row["target"], self.target_lang, append=True)
+            unit.xmlelement.set("creationdate", _tmx_date(row["created_at"]))
+            unit.xmlelement.set("changedate", _tmx_date(row["updated_at"]))
+            if row["origin"] == "machine":
+                unit.addnote(f"Unreviewed machine translation ({row['model']})")
+                props = {"x-origin": "machine", "x-model": row["model"]}
+            else:
+                props = {"x-origin": "reviewed", "x-reviewed-file": row["reviewed_file"] or ""}
+            # translate-toolkit has no API for arbitrary <prop>s (only x-context), so add them
+            # to the unit's lxml element, before the first <tuv> as the DTD requires.
+            first_tuv = unit.xmlelement.index(unit.xmlelement.find(unit.namespaced("tuv")))
+            for offset, (kind, value) in enumerate(props.items()):
+                prop = unit.xmlelement.makeelement(unit.namespaced("prop"), {"type": kind})
+                safely_set_text(prop, value)
+                unit.xmlelement.insert(first_tuv + offset, prop)
+
+        data = bytes(store)
+        if path is not None:
+            try:
+                Path(path).write_bytes(data)
+            except OSError as exc:
+                raise TranslationMemoryError(f"{path}: cannot write the TMX file ({exc.strerror})") from None
+        return data
