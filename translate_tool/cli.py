@@ -78,24 +78,46 @@ def _progress(total: int, label: str, quiet: bool) -> Iterator:
         yield bar.update
 
 
-def _translator_factory(model: Path | None, beam_size: int, stack: contextlib.ExitStack):
-    """Return a function that loads the model on first call (and only then)."""
+class ModelRef:
+    """The model named on the command line (or the installed one), loaded only on first use.
 
-    def make():
+    Its label ("package version") is read from metadata alone, so the translation memory can
+    be consulted without loading, or even having, a model.
+    """
+
+    def __init__(self, path: Path | None, beam_size: int, stack: contextlib.ExitStack):
+        self.path, self.beam_size, self.stack = path, beam_size, stack
+        self.translator = None
+
+    def label(self) -> str | None:
+        from .errors import ModelError
+        from .packages import find_installed, peek
+
+        if self.path is not None:
+            return peek(self.path).label
+        try:
+            return find_installed("ar", "en").label
+        except ModelError:
+            return None
+
+    def load(self):
         from .engine import ArgosTranslator, DecodeSettings
         from .packages import find_installed, open_model
 
-        if model is None:
+        if self.path is None:
             package = find_installed("ar", "en")
         else:
-            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="translate-tool-model-")))
-            package = open_model(model, scratch)
+            scratch = Path(
+                self.stack.enter_context(tempfile.TemporaryDirectory(prefix="translate-tool-model-"))
+            )
+            package = open_model(self.path, scratch)
             if (package.from_code, package.to_code) != ("ar", "en"):
-                raise InputError(f"{model}: translates {package.from_code}->{package.to_code}, not ar->en")
+                raise InputError(
+                    f"{self.path}: translates {package.from_code}->{package.to_code}, not ar->en"
+                )
         log.info("loading model %s from %s", package.label, package.path)
-        return ArgosTranslator(package, DecodeSettings(beam_size=beam_size))
-
-    return make
+        self.translator = ArgosTranslator(package, DecodeSettings(beam_size=self.beam_size))
+        return self.translator
 
 
 def _read_inputs(inputs: tuple[Path, ...], force: bool):
@@ -104,13 +126,23 @@ def _read_inputs(inputs: tuple[Path, ...], force: bool):
     return [read_article(path, require_arabic=not force) for path in inputs]
 
 
-def _translate(articles, model: Path | None, beam_size: int, state: State, stack: contextlib.ExitStack):
+def _translate(articles, model: ModelRef, state: State, tm_path: Path | None):
+    """Memory first (reviewed, then same-model machine text), the model for the rest."""
     from .pipeline import count_pending_sentences, translate_articles
 
+    memory = None
+    if tm_path is not None:
+        from .memory import TranslationMemory
+
+        memory = model.stack.enter_context(TranslationMemory(tm_path))
+        applied = memory.apply(articles, model.label())
+        log.info("translation memory: %d reviewed, %d reused", applied.reviewed, applied.memory)
     total = count_pending_sentences(articles)
     label = f"Translating {len(articles)} article{'s' if len(articles) != 1 else ''}"
     with _progress(total, label, state.quiet) as update:
-        translate_articles(articles, _translator_factory(model, beam_size, stack), update)
+        translate_articles(articles, model.load, update)
+    if memory is not None and model.translator is not None:
+        memory.record_machine(articles, model.translator.label)
     return articles
 
 
@@ -127,6 +159,22 @@ beam_option = click.option(
     help="Beam width: larger is slower and sometimes better.",
 )
 force_option = click.option("--force", is_flag=True, help="Translate files even if they contain no Arabic.")
+tm_option = click.option(
+    "--tm",
+    "tm_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="TRANSLATE_TOOL_TM",
+    help="Translation memory file (default: TRANSLATE_TOOL_TM, else the user data folder).",
+)
+no_tm_option = click.option(
+    "--no-tm", is_flag=True, help="Ignore the translation memory: translate everything, record nothing."
+)
+
+
+def _tm_path(tm_path: Path | None, no_tm: bool = False) -> Path | None:
+    from .memory import default_tm_path
+
+    return None if no_tm else (tm_path or default_tm_path())
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -151,6 +199,8 @@ force_option = click.option("--force", is_flag=True, help="Translate files even 
 )
 @beam_option
 @force_option
+@tm_option
+@no_tm_option
 @click.pass_obj
 def export(
     state: State,
@@ -160,6 +210,8 @@ def export(
     formats: tuple[str, ...],
     beam_size: int,
     force: bool,
+    tm_path: Path | None,
+    no_tm: bool,
 ) -> None:
     """Translate INPUT articles and write side-by-side DOCX and Markdown briefings.
 
@@ -189,7 +241,7 @@ def export(
             targets[target] = path
     with contextlib.ExitStack() as stack:
         articles = _read_inputs(inputs, force)
-        _translate(articles, model, beam_size, state, stack)
+        _translate(articles, ModelRef(model, beam_size, stack), state, _tm_path(tm_path, no_tm))
     generated = datetime.now(timezone.utc).replace(microsecond=0)
     documents = []
     for article in articles:
@@ -207,8 +259,18 @@ def export(
 @model_option
 @beam_option
 @force_option
+@tm_option
+@no_tm_option
 @click.pass_obj
-def translate(state: State, input: Path, model: Path | None, beam_size: int, force: bool) -> None:
+def translate(
+    state: State,
+    input: Path,
+    model: Path | None,
+    beam_size: int,
+    force: bool,
+    tm_path: Path | None,
+    no_tm: bool,
+) -> None:
     """Translate one article and print the English to stdout, a blank line between passages.
 
     Use - to read the article from standard input.
@@ -220,7 +282,7 @@ def translate(state: State, input: Path, model: Path | None, beam_size: int, for
     else:
         article = read_article(input, require_arabic=not force)
     with contextlib.ExitStack() as stack:
-        _translate([article], model, beam_size, state, stack)
+        _translate([article], ModelRef(model, beam_size, stack), state, _tm_path(tm_path, no_tm))
     click.echo("\n\n".join(block.target for block in article.blocks))
 
 
@@ -275,6 +337,50 @@ def models_install(state: State, file: Path | None, from_index: bool) -> None:
         with _download_progress(state.quiet) as update:
             package = install_from_index("ar", "en", progress=update)
     click.echo(f"installed {package.label} ({package.from_code}->{package.to_code}) in {package.path}")
+
+
+@cli.group()
+def tm() -> None:
+    """Inspect and export the translation memory.
+
+    The memory holds every passage translated before (per model) and every correction a
+    reviewer made (`translate-tool review import`); exports reuse it before the model.
+    """
+
+
+@tm.command("stats")
+@tm_option
+def tm_stats(tm_path: Path | None) -> None:
+    """Show how many entries the memory holds, by origin and by model."""
+    from .memory import TranslationMemory
+
+    with TranslationMemory(_tm_path(tm_path)) as memory:
+        stats = memory.stats()
+    click.echo(f"file: {stats['path']} ({stats['size_bytes']} bytes)")
+    click.echo(f"entries: {stats['entries']}")
+    for origin, count in stats["by_origin"].items():
+        click.echo(f"  {origin}: {count}")
+    for label, count in stats["by_model"].items():
+        click.echo(f"  machine, {label}: {count}")
+
+
+@tm.command("export")
+@click.argument("output", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["tmx"]), default="tmx", show_default=True)
+@click.option("--reviewed-only", is_flag=True, help="Leave out unreviewed machine translations.")
+@tm_option
+def tm_export(output: Path, fmt: str, reviewed_only: bool, tm_path: Path | None) -> None:
+    """Write the memory as TMX 1.4b for CAT tools (memoQ, Trados, OmegaT); - for stdout."""
+    from .memory import TranslationMemory
+    from .output import write_atomic
+
+    with TranslationMemory(_tm_path(tm_path)) as memory:
+        data = memory.export_tmx(include_machine=not reviewed_only)
+    if str(output) == "-":
+        sys.stdout.buffer.write(data)
+    else:
+        write_atomic(output, data)
+        click.echo(str(output))
 
 
 @contextlib.contextmanager

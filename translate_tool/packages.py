@@ -73,11 +73,14 @@ def load_package(path: Path) -> Package:
         raise PackageError(f"{path}: package has no CTranslate2 model (model/model.bin)")
     if not any((path / name).exists() for name in ("sentencepiece.model", "bpe.model")):
         raise PackageError(f"{path}: package has no tokenizer (sentencepiece.model or bpe.model)")
+    return _from_metadata(path, meta)
+
+
+def _from_metadata(path: Path, meta: dict) -> Package:
     from_code, to_code = meta.get("from_code", ""), meta.get("to_code", "")
-    code = meta.get("code") or f"{meta.get('type', 'translate')}-{from_code}_{to_code}"
     return Package(
         path=path,
-        code=code,
+        code=meta.get("code") or f"{meta.get('type', 'translate')}-{from_code}_{to_code}",
         version=str(meta.get("package_version", "")),
         from_code=from_code,
         to_code=to_code,
@@ -193,6 +196,31 @@ def install_file(source: Path, root: Path | None = None) -> Package:
     package = unpack(source, root or packages_dir())
     log.info("installed %s into %s", package.label, package.path)
     return package
+
+
+def peek(path: Path) -> Package:
+    """Read a package's metadata without unpacking or loading it (for memory lookups).
+
+    The returned `Package.path` is where it would be; only `code`, `version` and the
+    language codes are meant to be used.
+    """
+    if path.is_dir():
+        return load_package(path)
+    if not zipfile.is_zipfile(path):
+        raise PackageError(
+            f"{path}: not an Argos package (not a zip archive)"
+            if path.exists()
+            else f"{path}: no such model file or folder"
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            top, _ = _safe_members(archive, path)
+            meta = json.loads(archive.read(f"{top}/metadata.json"))
+    except (zipfile.BadZipFile, ValueError, KeyError) as exc:
+        raise PackageError(f"{path}: damaged package ({exc})") from None
+    if not isinstance(meta, dict):
+        raise PackageError(f"{path}: metadata.json is not an object")
+    return _from_metadata(path, meta)
 
 
 def open_model(path: Path, scratch: Path) -> Package:
