@@ -39,6 +39,8 @@ class Sentence:
     score: float | None = None  # mean log-probability per target token; closer to 0 is surer
     tokens: int = 0  # target tokens decoded, to weight the block score
     pieces: int = 1  # >1 when the sentence was longer than the model accepts and was split
+    terms: list[str] = field(default_factory=list)  # glossary English required in this sentence
+    spliced: bool = False  # the model dropped a glossary term: translated in pieces around it
 
 
 @dataclass

@@ -2,6 +2,11 @@
 
 Sentences of every article in the run go to the translator together, and the translator is
 only created (the model only loaded) when at least one sentence still needs translating.
+
+With a glossary, each sentence goes to the model with its terms already in English
+(`glossary.protect`). Sentences whose output still lacks a term's English are translated
+again in pieces around the terms, all of them in one more call, and the required English is
+spliced between the pieces: at most two translator calls per run, and every term appears.
 """
 
 from __future__ import annotations
@@ -9,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from .article import Article, Block, BlockKind, Origin, Sentence
-from .engine import Progress, Translator
+from .engine import Hypothesis, Progress, Translator
+from .glossary import Glossary, TermMatch, missing_english, needs_translation, protect, splice, split_around
 from .segment import split_sentences
 
 
@@ -39,8 +45,13 @@ def translate_articles(
     articles: Sequence[Article],
     make_translator: Callable[[], Translator],
     progress: Progress | None = None,
+    glossary: Glossary | None = None,
 ) -> Sequence[Article]:
-    """Fill every pending block's English; the model is loaded only if there is work."""
+    """Fill every pending block's English; the model is loaded only if there is work.
+
+    With a `glossary`, every term found in a sentence is guaranteed to appear in its English
+    as the glossary spells it (see the module docstring); `Sentence.terms` lists them.
+    """
     for article in articles:
         segment_article(article)
     blocks = pending(articles)
@@ -48,9 +59,16 @@ def translate_articles(
     if not sentences:
         return articles
     translator = make_translator()
-    hypotheses = translator.translate([s.source for s in sentences], progress)
-    for sentence, hyp in zip(sentences, hypotheses, strict=True):
-        sentence.target, sentence.score, sentence.tokens, sentence.pieces = hyp.text, hyp.score, hyp.tokens, hyp.pieces
+    matches = [glossary.find(s.source) for s in sentences] if glossary else [[] for _ in sentences]
+    inputs = [
+        protect(s.source, found) if found else s.source for s, found in zip(sentences, matches, strict=True)
+    ]
+    hypotheses = translator.translate(inputs, progress)
+    for sentence, hyp, found in zip(sentences, hypotheses, matches, strict=True):
+        sentence.target, sentence.score = hyp.text, hyp.score
+        sentence.tokens, sentence.pieces = hyp.tokens, hyp.pieces
+        sentence.terms = list(dict.fromkeys(m.english for m in found))
+    _splice_missing_terms(sentences, matches, translator)
     for block in blocks:
         block.target = " ".join(s.target for s in block.sentences if s.target)
         tokens = sum(s.tokens for s in block.sentences)
@@ -60,3 +78,35 @@ def translate_articles(
         if any(id(b) in translated for b in article.blocks):
             article.model = translator.label
     return articles
+
+
+def _splice_missing_terms(
+    sentences: Sequence[Sentence], matches: Sequence[list[TermMatch]], translator: Translator
+) -> None:
+    """Re-translate, in pieces around the terms, every sentence whose English lacks one of them.
+
+    All pieces of all such sentences go to the translator in one call. No progress is
+    reported for it: the progress bar counts sentences, and these were counted already.
+    """
+    todo = [
+        (s, found)
+        for s, found in zip(sentences, matches, strict=True)
+        if found and missing_english(s.target, found)
+    ]
+    if not todo:
+        return
+    pieces = [split_around(s.source, found) for s, found in todo]
+    queue = [piece for mine in pieces for piece in mine if needs_translation(piece)]
+    results = translator.translate(queue, None) if queue else []
+    if len(results) != len(queue):
+        raise ValueError(f"the translator returned {len(results)} translations for {len(queue)} pieces")
+    hypotheses = iter(results)
+    for (sentence, found), mine in zip(todo, pieces, strict=True):
+        done: list[Hypothesis] = [next(hypotheses) for piece in mine if needs_translation(piece)]
+        english = iter(h.text for h in done)
+        sentence.target = splice([next(english) if needs_translation(p) else p for p in mine], found)
+        tokens = sum(h.tokens for h in done)
+        sentence.score = sum(h.score * h.tokens for h in done) / tokens if tokens else None
+        sentence.tokens = tokens
+        sentence.pieces = max([h.pieces for h in done], default=1)
+        sentence.spliced = bool(done)  # nothing translated: the glossary alone gave the English

@@ -1,0 +1,253 @@
+import pytest
+
+from translate_tool.article import Article, Block, BlockKind, Flag, Origin, Sentence
+from translate_tool.checks import check_block, run_checks, summary, summary_line
+from translate_tool.glossary import Glossary
+
+LONG_AR = (
+    "أعلنت وزارة الدفاع الأذربيجانية في بيان نشرته على موقعها الإلكتروني إطلاق عمليات عسكرية في الإقليم."
+)
+LONG_EN = (
+    "The Azerbaijani Ministry of Defence announced in a statement published on its website "
+    "the launch of military operations in the region."
+)
+
+
+def flags(source: str, target: str, origin: Origin = Origin.MACHINE, glossary=None, **kw) -> dict[str, str]:
+    block = Block(BlockKind.PARAGRAPH, source, target=target, origin=origin, **kw)
+    return {f.check: f.message for f in check_block(block, glossary)}
+
+
+def test_clean_passage_is_quiet():
+    assert flags(LONG_AR, LONG_EN) == {}
+
+
+# --- numbers ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source,target",
+    [
+        ("قتل ٦ أشخاص", "6 people were killed"),
+        ("قتل ٦ أشخاص", "Six people were killed"),
+        ("قتل ۶ أشخاص", "6 people were killed"),  # Eastern Arabic-Indic digit
+        ("قتل 6 أشخاص", "6 people were killed"),
+        ("ارتفعت بنسبة ٢٥٪", "rose by 25%"),
+        ("ارتفعت بنسبة 25%", "rose by 25 per cent"),
+        ("بنسبة ٣٫٥٪", "by 3.5 percent"),
+        ("بنسبة 3.5%", "by 3.5 percent"),
+        ("قتل ١٬٠٠٠ شخص", "1,000 people were killed"),
+        ("قتل ١٬٠٠٠ شخص", "1000 people were killed"),
+        ("قتل 1,000 شخص", "1000 people were killed"),
+        ("بلغ ١٢ ٥٠٠ دولار", "reached $12,500"),
+        ("في عام ٢٠٢٠", "in 2020"),
+        ("بلغ 1.5 مليون", "reached 1,500,000"),
+        ("بلغ 1500000", "reached 1.5 million"),
+        ("قتل 25 و60", "twenty-five and sixty were killed"),
+        ("في 20/9/2023", "on September 20, 2023"),
+        ("في 20/9/2023", "on 20/9/2023"),
+        ("الساعة 10:30", "at 10:30"),
+        ("لا أرقام هنا", "no numbers here"),
+    ],
+)
+def test_numbers_present(source, target):
+    assert "numbers" not in flags(source, target)
+
+
+@pytest.mark.parametrize(
+    "source,target,missing",
+    [
+        ("قتل ٦ أشخاص", "people were killed", "number 6"),
+        ("قتل ۶ أشخاص", "seven people were killed", "number 6"),
+        ("ارتفعت بنسبة ٢٥٪", "rose by 52%", "number 25"),
+        ("بنسبة ٣٫٥٪", "by 35 percent", "number 3.5"),
+        ("قتل ١٬٠٠٠ شخص", "100 people were killed", "number 1000"),
+        ("في عام ٢٠٢٠", "in 2021", "number 2020"),
+        ("قتل ٢٥ وأصيب ٦٠", "25 were killed", "number 60"),
+        ("قتل ٢٥ وأصيب ٦٠", "many were killed", "numbers 25, 60"),
+        ("بلغ ٢٥٠٠٠", "reached 2,500", "number 25,000"),
+    ],
+)
+def test_numbers_missing(source, target, missing):
+    assert flags(source, target)["numbers"] == f"{missing} missing from the English"
+
+
+# --- Arabic left in the English -----------------------------------------------------------
+
+
+def test_arabic_left_in_the_english():
+    found = flags(LONG_AR, LONG_EN.replace("region", "الإقليم region"))
+    assert found["arabic"] == "Arabic text left in the English (1 word)"
+    assert "arabic" not in flags(LONG_AR, LONG_EN)
+    # presentation forms are Arabic too
+    assert "arabic" in flags(LONG_AR, LONG_EN + " \ufefb")
+
+
+# --- length ----------------------------------------------------------------------------
+
+
+def test_english_much_shorter():
+    assert flags(LONG_AR, "The ministry.")["length"] == "English much shorter than the Arabic (0.1x)"
+
+
+def test_english_much_longer():
+    source = "وأضاف أن اثنين من القتلى مدنيون."
+    target = "He added that two of the dead were civilians, " * 4
+    assert flags(source, target)["length"].startswith("English much longer than the Arabic (")
+
+
+def test_length_ignores_short_sources():
+    assert "length" not in flags("روسيا", "Russia and the Russian Federation's position")
+    assert "length" not in flags("أرمينيا", "A")
+
+
+def test_empty_translation():
+    assert flags(LONG_AR, "") == {"empty": "no English for this passage"}
+    assert flags(LONG_AR, "   ") == {"empty": "no English for this passage"}
+    assert flags("...", "") == {}  # nothing to translate
+
+
+# --- repetition ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target,message",
+    [
+        ("The ministry said the the the the the the the operation.", 'repeats "the" 7 times in a row'),
+        ("Forces in the in the in the region.", 'repeats "in the" 3 times in a row'),
+        ("He said: not not not not not not not not not not", 'repeats "not" 10 times in a row'),
+        (
+            "Karabakh forces attacked Karabakh and Karabakh said Karabakh people in Karabakh now",
+            '"karabakh" makes up 42% of the English',
+        ),
+        ("The the ministry announced an operation.", 'the word "the" is doubled'),
+    ],
+)
+def test_repetition(target, message):
+    assert flags("قالت الوزارة إن العملية مستمرة في الإقليم", target)["repetition"] == message
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        LONG_EN,
+        "He said that that was the end of it.",
+        "The head of the office of the president of the council of the ministers of the republic said.",
+        "Armenia. Armenia said it would respond.",
+    ],
+)
+def test_no_repetition_in_normal_english(target):
+    assert "repetition" not in flags(LONG_AR, target)
+
+
+# --- glossary --------------------------------------------------------------------------
+
+GLOSSARY = Glossary.from_pairs([("ستيباناكرت", "Stepanakert"), ("باكو", "Baku")])
+
+
+def test_glossary_term_missing():
+    source = "وأفاد شهود بسماع دوي انفجارات في العاصمة ستيباناكرت وفي باكو"
+    found = flags(source, "Witnesses heard explosions in the capital, Baku.", glossary=GLOSSARY)
+    assert found["glossary"] == "glossary: Stepanakert missing"
+    assert "glossary" not in flags(
+        source, "Witnesses heard explosions in the capital STEPANAKERT and in Baku.", glossary=GLOSSARY
+    )
+
+
+def test_glossary_terms_recorded_by_the_pipeline_are_checked_without_a_glossary():
+    sentences = [Sentence("في ستيباناكرت", "in the capital", terms=["Stepanakert"])]
+    assert flags("في ستيباناكرت", "in the capital", sentences=sentences) == {
+        "glossary": "glossary: Stepanakert missing"
+    }
+
+
+def test_spliced_and_split_sentences_are_flagged():
+    sentences = [
+        Sentence("في ستيباناكرت", "xx Stepanakert", terms=["Stepanakert"], spliced=True),
+        Sentence(LONG_AR, LONG_EN, pieces=2),
+    ]
+    found = flags(LONG_AR, "xx Stepanakert " + LONG_EN, sentences=sentences)
+    assert found["glossary"] == "the model dropped Stepanakert: translated in pieces around it"
+    assert found["split"] == "a sentence too long for the model was translated in 2 pieces"
+
+
+# --- reviewed passages -------------------------------------------------------------------
+
+
+def test_reviewed_blocks_get_only_number_and_glossary_checks():
+    source = "قتل ٦ أشخاص في ستيباناكرت، كما ذكرت الوزارة في بيان رسمي طويل"
+    found = flags(source, "People died (ستيباناكرت).", origin=Origin.REVIEWED, glossary=GLOSSARY)
+    assert set(found) == {"numbers", "glossary"}
+    assert flags(source, "", origin=Origin.REVIEWED) == {}
+
+
+# --- confidence ------------------------------------------------------------------------
+
+
+def document(scores, origins=None) -> Article:
+    origins = origins or [Origin.MACHINE] * len(scores)
+    return Article(
+        [
+            Block(BlockKind.PARAGRAPH, LONG_AR, target=LONG_EN, score=score, origin=origin)
+            for score, origin in zip(scores, origins, strict=True)
+        ]
+    )
+
+
+SPREAD = [-0.30, -0.35, -0.28, -0.40, -0.33, -0.31, -0.37, -0.29, -0.36, -0.32, -0.34, -0.38, -0.27, -0.39]
+
+
+def confidence_flags(article: Article) -> list[int]:
+    run_checks([article])
+    return [i for i, b in enumerate(article.blocks) if any(f.check == "confidence" for f in b.flags)]
+
+
+def test_low_confidence_outlier_is_flagged():
+    article = document([*SPREAD, -1.2])
+    assert confidence_flags(article) == [len(SPREAD)]
+    assert article.blocks[-1].flags == [
+        Flag("confidence", "low model confidence (bottom 10% of this document)")
+    ]
+
+
+def test_confidence_needs_enough_blocks():
+    assert confidence_flags(document([-0.3, -0.3, -0.3, -2.0])) == []
+
+
+def test_confidence_needs_a_real_gap():
+    # one passage a little lower than very uniform others: not an outlier worth a flag
+    assert confidence_flags(document([-0.30] * 12 + [-0.42])) == []
+
+
+def test_confidence_flags_at_most_the_bottom_decile():
+    scores = [-0.3] * 10 + [-1.5] * 10  # half the document is bad: only its bottom decile is flagged
+    assert len(confidence_flags(document(scores))) <= 2
+
+
+def test_reviewed_blocks_are_not_scored_for_confidence():
+    origins = [Origin.MACHINE] * len(SPREAD) + [Origin.REVIEWED, Origin.MEMORY]
+    article = document([*SPREAD, -3.0, -1.2], origins)
+    assert confidence_flags(article) == [len(SPREAD) + 1]
+
+
+def test_unscored_blocks_are_ignored():
+    article = document([*SPREAD, None])  # e.g. a passage the glossary alone translated
+    assert confidence_flags(article) == []
+
+
+# --- run_checks and the summary ----------------------------------------------------------
+
+
+def test_run_checks_keeps_other_flags_and_is_idempotent():
+    block = Block(BlockKind.PARAGRAPH, "قتل ٦ أشخاص", target="People were killed.")
+    block.flags = [Flag("memory", "from the translation memory")]
+    article = Article([block, Block(BlockKind.PARAGRAPH, LONG_AR, target=LONG_EN)])
+    run_checks([article])
+    run_checks([article])
+    assert [f.check for f in block.flags] == ["memory", "numbers"]
+    assert summary([article]) == (1, 2)
+    assert summary_line([article]) == "1 of 2 passages needs attention"
+    block.flags = []
+    assert summary_line([article]) == "none of the 2 passages was flagged"
+    article.blocks[1].flags = block.flags = [Flag("numbers", "x")]
+    assert summary_line([article]) == "2 of 2 passages need attention"
