@@ -151,8 +151,8 @@ class ArgosTranslator:
         text = self.tokenizer.decode(tokens)
         if prefix and text.startswith(prefix):
             text = text[len(prefix) :]
-        n = len(tokens) + 1  # the end-of-sentence token is scored too
-        # CTranslate2 divides the log-probability by length ** length_penalty; undo it so the
-        # score is a plain mean per token, comparable across settings.
+        n = max(len(tokens), 1)
+        # CTranslate2 reports log-probability / length ** length_penalty (checked against
+        # score_batch); undo it so the score is a plain mean per token, whatever the settings.
         logprob = score * (n**self.settings.length_penalty)
         return text.strip(), logprob, n
