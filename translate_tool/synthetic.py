@@ -594,3 +594,27 @@ def _zip_dir(src: Path, dest: Path) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             with path.open("rb") as fh, zf.open(info, "w", force_zip64=True) as out:
                 shutil.copyfileobj(fh, out, 1 << 20)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m translate_tool.synthetic TEXT OUT.argosmodel [--shape tiny|real]`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m translate_tool.synthetic",
+        description="Build a synthetic (random-weight) ar->en Argos package for tests, demos and benchmarks. "
+        "Its English is gibberish; its size, tokenizer and decoding path are real.",
+    )
+    parser.add_argument("corpus", type=Path, help="Arabic text to train the sentencepiece model on")
+    parser.add_argument("out", type=Path, help="the .argosmodel file to write")
+    parser.add_argument("--shape", choices=["tiny", "real"], default="tiny", help="tiny (default) or real size")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    shape = REAL if args.shape == "real" else TINY
+    path = build_package(args.out, args.corpus.read_text(encoding="utf-8"), shape=shape, seed=args.seed)
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
