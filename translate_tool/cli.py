@@ -1,6 +1,7 @@
 """Command line: parse arguments, call one function, print, and map errors to exit codes.
 
 Exit codes: 0 success; 1 runtime failure (no model, download failed, decoder error);
+3 `--strict` and passages were flagged (documents written);
 2 bad usage or bad input (nothing is written); 130 interrupted.
 Heavy libraries (ctranslate2, python-docx) are imported only by the commands that need them.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import InputError, TranslateToolError
+from .errors import Flagged, InputError, TranslateToolError
 
 log = logging.getLogger("translate_tool")
 
@@ -120,14 +121,38 @@ class ModelRef:
         return self.translator
 
 
-def _read_inputs(inputs: tuple[Path, ...], force: bool):
+def _expand_inputs(inputs: tuple[Path, ...]) -> list[Path]:
+    """A folder stands for every .txt file directly in it, in name order."""
+    paths: list[Path] = []
+    for path in inputs:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
+            if not found:
+                raise InputError(f"{path}: folder has no .txt articles")
+            paths.extend(found)
+        else:
+            paths.append(path)
+    return paths
+
+
+def _read_inputs(inputs: list[Path], force: bool):
     from .article import read_article
 
     return [read_article(path, require_arabic=not force) for path in inputs]
 
 
-def _translate(articles, model: ModelRef, state: State, tm_path: Path | None):
-    """Memory first (reviewed, then same-model machine text), the model for the rest."""
+def _load_glossary(files: tuple[Path, ...]):
+    """The user's default glossary (if present), then each --glossary file; None if none."""
+    from .glossary import default_glossary_path, load_glossary
+
+    default = default_glossary_path()
+    paths = ([default] if default.is_file() else []) + list(files)
+    return load_glossary(paths) if paths else None
+
+
+def _translate(articles, model: ModelRef, state: State, tm_path: Path | None, glossary=None):
+    """Memory first (reviewed, then same-model machine text), the model for the rest; then QA."""
+    from .checks import run_checks
     from .pipeline import count_pending_sentences, translate_articles
 
     memory = None
@@ -140,9 +165,10 @@ def _translate(articles, model: ModelRef, state: State, tm_path: Path | None):
     total = count_pending_sentences(articles)
     label = f"Translating {len(articles)} article{'s' if len(articles) != 1 else ''}"
     with _progress(total, label, state.quiet) as update:
-        translate_articles(articles, model.load, update)
+        translate_articles(articles, model.load, update, glossary=glossary)
     if memory is not None and model.translator is not None:
         memory.record_machine(articles, model.translator.label)
+    run_checks(articles, glossary)
     return articles
 
 
@@ -165,6 +191,14 @@ tm_option = click.option(
     type=click.Path(path_type=Path, dir_okay=False),
     envvar="TRANSLATE_TOOL_TM",
     help="Translation memory file (default: TRANSLATE_TOOL_TM, else the user data folder).",
+)
+glossary_option = click.option(
+    "--glossary",
+    "glossary_files",
+    type=click.Path(path_type=Path, dir_okay=False),
+    multiple=True,
+    help="CSV of Arabic term,required English; repeatable. The user's glossary.csv in the config "
+    "folder is read first if it exists. Example: seeds/glossary.csv.",
 )
 no_tm_option = click.option(
     "--no-tm", is_flag=True, help="Ignore the translation memory: translate everything, record nothing."
@@ -201,6 +235,15 @@ def _tm_path(tm_path: Path | None, no_tm: bool = False) -> Path | None:
 @force_option
 @tm_option
 @no_tm_option
+@glossary_option
+@click.option(
+    "--strict", is_flag=True, help="Exit 3 if any passage is flagged (documents are still written)."
+)
+@click.option(
+    "--combine",
+    metavar="NAME",
+    help="Write one briefing OUT_DIR/NAME.docx/.md with a section per article, instead of one per input.",
+)
 @click.pass_obj
 def export(
     state: State,
@@ -212,46 +255,67 @@ def export(
     force: bool,
     tm_path: Path | None,
     no_tm: bool,
+    glossary_files: tuple[Path, ...],
+    strict: bool,
+    combine: str | None,
 ) -> None:
     """Translate INPUT articles and write side-by-side DOCX and Markdown briefings.
 
     Each INPUT.txt (UTF-8 or Windows-1256 Arabic) becomes OUT_DIR/INPUT.docx and
-    OUT_DIR/INPUT.md: a table with one row per passage, English beside the Arabic.
-    Files are written only after every input has been read and translated, and each
-    file is replaced atomically, so a failure never leaves half a document.
+    OUT_DIR/INPUT.md: a table with one row per passage, English beside the Arabic, with
+    doubtful passages flagged. A folder INPUT stands for every .txt in it. The model is
+    loaded once for the whole run; passages already in the translation memory (reviewed
+    or translated before by the same model) are reused. Files are written only after every
+    input has been read and translated, and each file is replaced atomically, so a failure
+    never leaves half a document.
 
     \b
     Examples:
       translate-tool export seeds/article.txt
       translate-tool export a.txt b.txt --out-dir briefings --format docx
       translate-tool export article.txt --model translate-ar_en-1_9.argosmodel
+      translate-tool export inbox/ --combine monday-briefing --glossary seeds/glossary.csv
+      translate-tool export article.txt --strict || echo "needs a reviewer"
     """
-    from .export import EXPORTERS
+    from .checks import summary, summary_line
+    from .export import COMBINED, EXPORTERS
     from .output import write_atomic
 
     formats = formats or FORMATS
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"--out-dir {out_dir}: exists and is not a folder")
-    targets = {}
-    for path in inputs:
-        for fmt in formats:
-            target = out_dir / (path.stem + EXPORTERS[fmt][1])
-            if target in targets:
-                raise InputError(f"{path} and {targets[target]} would both write {target}")
-            targets[target] = path
+    paths = _expand_inputs(inputs)
+    stems = [combine] if combine else [p.stem for p in paths]
+    if combine and ("/" in combine or "\\" in combine or combine.startswith(".")):
+        raise InputError(f"--combine {combine!r}: give a plain file name, without folders")
+    owners: dict[str, Path] = {}
+    for stem, path in zip(stems, paths if not combine else paths[:1], strict=True):
+        if stem in owners:
+            raise InputError(f"{path} and {owners[stem]} would both write {out_dir / stem}.*; use --combine")
+        owners[stem] = path
+    glossary = _load_glossary(glossary_files)
     with contextlib.ExitStack() as stack:
-        articles = _read_inputs(inputs, force)
-        _translate(articles, ModelRef(model, beam_size, stack), state, _tm_path(tm_path, no_tm))
+        articles = _read_inputs(paths, force)
+        _translate(articles, ModelRef(model, beam_size, stack), state, _tm_path(tm_path, no_tm), glossary)
     generated = datetime.now(timezone.utc).replace(microsecond=0)
-    documents = []
     for article in articles:
         article.generated_at = generated
-        for fmt in formats:
-            render, suffix = EXPORTERS[fmt]
-            documents.append((out_dir / (article.source_path.stem + suffix), render(article)))
+    # Render everything before writing anything: a rendering failure leaves old exports alone.
+    documents = []
+    for fmt in formats:
+        render, suffix = EXPORTERS[fmt]
+        if combine:
+            documents.append((out_dir / (combine + suffix), COMBINED[fmt](articles, combine)))
+        else:
+            documents.extend((out_dir / (a.source_path.stem + suffix), render(a)) for a in articles)
     for target, data in documents:
         write_atomic(target, data)
         click.echo(str(target))
+    flagged, _ = summary(articles)
+    if flagged and not state.quiet:
+        click.echo(f"QA: {summary_line(articles)} (see the flags in the documents)", err=True)
+    if strict and flagged:
+        raise Flagged(f"--strict: {summary_line(articles)}")
 
 
 @cli.command()
@@ -381,6 +445,51 @@ def tm_export(output: Path, fmt: str, reviewed_only: bool, tm_path: Path | None)
     else:
         write_atomic(output, data)
         click.echo(str(output))
+
+
+@cli.group()
+def review() -> None:
+    """Bring a reviewer's corrections back from a briefing edited in Word or LibreOffice.
+
+    The corrections go into the translation memory, so later exports use them instead of the
+    model and nobody has to make them twice.
+    """
+
+
+@review.command("import")
+@click.argument("reviewed", metavar="REVIEWED.docx", type=click.Path(path_type=Path))
+@tm_option
+def review_import(reviewed: Path, tm_path: Path | None) -> None:
+    """Store every English passage changed in REVIEWED.docx as a reviewed translation.
+
+    REVIEWED.docx is a briefing from `translate-tool export`, corrected in the English column
+    (tracked changes count as accepted; the ⚑ flag lines are ignored). Rows are matched to the
+    exported rows by hidden row keys, and a row counts as changed only if its English differs
+    from the English exported in that document. All changes are stored, or none. Rows that
+    cannot be matched (Arabic edited, rows added or removed) are listed with their English and
+    left out. A file that is not a readable briefing exits 2 and the memory is not touched.
+
+    \b
+    Examples:
+      translate-tool review import exports/article-reviewed.docx
+      translate-tool review import reviewed.docx --tm team-memory.sqlite3
+    """
+    from .memory import ReviewCounts, TranslationMemory
+    from .review import read_review
+
+    result = read_review(reviewed)
+    counts = ReviewCounts()
+    if result.changes:
+        with TranslationMemory(_tm_path(tm_path)) as memory:
+            counts = memory.record_reviews(result.review_changes, str(reviewed.resolve()))
+    click.echo(
+        f"{len(result.changes)} changed ({counts.new} new to the memory, {counts.changed} updated, "
+        f"{counts.unchanged} already recorded), {result.unchanged} unchanged, "
+        f"{len(result.unmatched)} unmatched"
+    )
+    for row in result.unmatched:
+        kept = f" — English kept here: {row.english}" if row.english else ""
+        click.echo(f"row {row.row}: {row.reason}{kept}")
 
 
 @contextlib.contextmanager

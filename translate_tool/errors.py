@@ -25,3 +25,9 @@ class ModelError(TranslateToolError):
 
 class NetworkError(TranslateToolError):
     """A download the user asked for failed (exit 1)."""
+
+
+class Flagged(TranslateToolError):
+    """`--strict` and the QA checks flagged passages; the documents were still written (exit 3)."""
+
+    exit_code = 3

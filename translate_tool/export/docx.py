@@ -6,17 +6,24 @@ here, the raw WordprocessingML python-docx cannot build lives in `ooxml.py`.
 Row identity for a later review import: the `#` cell's number is wrapped in a bookmark named
 `tt_<Block.key>`. Bookmarks survive a re-save by Word and by LibreOffice (content-control tags
 do not survive LibreOffice 7.4). The document also carries custom properties naming the format
-and listing the keys in row order, so an importer can tell one of our files from any other.
+and listing the keys in row order, so an importer can tell one of our files from any other, and
+a fingerprint of each row's English as exported (`english_fingerprint`), so the importer can tell
+the rows a reviewer changed from the rows they left alone without asking the translation memory.
+Flag lines in an English cell have their own paragraph style (`FLAG_STYLE`), so the importer can
+leave them out of the English even when a reviewer has deleted their ⚑.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import unicodedata
 from datetime import datetime, timezone
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_BREAK
 from docx.shared import Mm, Pt, RGBColor
 
@@ -36,6 +43,10 @@ FORMAT_NAME = "translate-tool briefing"
 FORMAT_VERSION = 1
 BOOKMARK_PREFIX = "tt_"
 KEYS_PER_PROPERTY = 15  # 15 keys of 16 hex + spaces stay under Word's 255-character limit
+KEYS_PROPERTY = "translate-tool-keys-"  # + 1, 2, ...: row keys in row order, KEYS_PER_PROPERTY each
+ENGLISH_PROPERTY = "translate-tool-en-"  # + 1, 2, ...: English fingerprints, chunked like the keys
+FINGERPRINT_HEX = 12
+FLAG_STYLE = "TT Flag"  # paragraph style of the "⚑ reason" lines; never part of the English
 
 # Word on Windows and macOS has Arial with Arabic glyphs, and it is Word's own default
 # complex-script font for Arabic, so the text looks the same on every analyst's machine and no
@@ -71,6 +82,7 @@ def render_docx(article: Article) -> bytes:
     _set_up_page(document, article)
     _add_title(document, article)
     _add_metadata(document, article)
+    _add_flag_style(document)
     _add_passages(document, article)
     _set_properties(document, article)
     buffer = io.BytesIO()
@@ -86,6 +98,16 @@ def _safe(text: str) -> str:
 def row_bookmark(block: Block) -> str:
     """The bookmark name that ties a table row back to its block."""
     return BOOKMARK_PREFIX + block.key
+
+
+def normalise_english(text: str) -> str:
+    """English as compared on review import: NFC, runs of whitespace (newlines too) as one space."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def english_fingerprint(text: str) -> str:
+    """A short hash of `normalise_english(text)`, stored per row to spot a reviewer's changes."""
+    return hashlib.sha1(normalise_english(text).encode("utf-8")).hexdigest()[:FINGERPRINT_HEX]
 
 
 # --- page, title, metadata -------------------------------------------------------------------
@@ -244,17 +266,30 @@ def _add_row(table, number: int, block: Block) -> None:
         ooxml.cant_split(row)
 
 
+def _add_flag_style(document) -> None:
+    """The paragraph style of flag lines; Enter at the end of one goes back to Normal text."""
+    normal = document.styles["Normal"]
+    style = document.styles.add_style(FLAG_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = normal
+    style.next_paragraph_style = normal
+    style.font.italic = True
+    style.font.size = Pt(ENGLISH_PT - 2)
+    style.font.color.rgb = FLAG_COLOUR
+    style.paragraph_format.space_before = Pt(2)
+
+
 def _show_flags(cell, flags: list[Flag]) -> None:
     """Everything the checks found about a passage, shown in its English cell.
 
     For now a shaded cell and one "⚑ reason" line per flag; kept in one place so the
-    presentation can change without touching the rest of the layout.
+    presentation can change without touching the rest of the layout. Each line has the
+    `FLAG_STYLE` paragraph style, which is how a review import knows it is not English.
     """
     if not flags:
         return
     ooxml.shade_cell(cell, FLAG_FILL)
     for flag in flags:
-        paragraph = cell.add_paragraph()
+        paragraph = cell.add_paragraph(style=FLAG_STYLE)
         paragraph.paragraph_format.space_before = Pt(2)
         run = paragraph.add_run(_safe(f"⚑ {flag.message}"))
         run.italic = True
@@ -311,7 +346,10 @@ def _set_properties(document, article: Article) -> None:
         "translate-tool-rows": len(article.blocks),
     }
     keys = [block.key for block in article.blocks]
-    for i in range(0, len(keys), KEYS_PER_PROPERTY):
-        chunk = " ".join(keys[i : i + KEYS_PER_PROPERTY])
-        custom[f"translate-tool-keys-{i // KEYS_PER_PROPERTY + 1}"] = chunk
+    # Fingerprint exactly the English written into the row (see `_add_row`).
+    english = [english_fingerprint(_safe(block.target.strip())) for block in article.blocks]
+    for prefix, values in ((KEYS_PROPERTY, keys), (ENGLISH_PROPERTY, english)):
+        for i in range(0, len(values), KEYS_PER_PROPERTY):
+            chunk = " ".join(values[i : i + KEYS_PER_PROPERTY])
+            custom[f"{prefix}{i // KEYS_PER_PROPERTY + 1}"] = chunk
     ooxml.set_custom_properties(document, custom)
