@@ -263,3 +263,66 @@ def test_characters_xml_cannot_hold_do_not_break_the_export():
     rows = Document(io.BytesIO(render_docx(article))).tables[0].rows
     assert rows[4].cells[1].paragraphs[0].text == "bell\ufffd and lone \ufffd surrogate"
     assert "⚑ form\ufffdfeed" in rows[4].cells[1].text
+
+
+# --- the QA summary under the metadata ---------------------------------------------------------
+
+
+def header_text(document) -> str:
+    """The body paragraphs above the table, one per line."""
+    return "\n".join(p.text for p in document.paragraphs)
+
+
+def test_qa_summary_lists_flagged_rows_under_the_metadata():
+    article = seed_article()
+    article.blocks[3].flags = [Flag("numbers", "number 60 missing from the English")]
+    article.blocks[11].flags = [
+        Flag("numbers", "number 25 missing from the English"),
+        Flag("confidence", "low model confidence"),
+    ]
+    document = Document(io.BytesIO(render_docx(article)))
+    text = header_text(document)
+    assert (
+        "⚑ 2 of 39 passages need attention\n"
+        "row 4: number 60 missing from the English\n"
+        "row 12: number 25 missing from the English; low model confidence\n"
+        "Marks in the # column:"
+    ) in text
+    assert text.index("Paragraphs: 31") < text.index("Unreviewed") < text.index("⚑ 2 of 39")
+    headline = next(p for p in document.paragraphs if p.text.startswith("⚑"))
+    assert all(run.bold for run in headline.runs)
+    entry = next(p for p in document.paragraphs if p.text.startswith("row 12"))
+    assert entry.runs[0].text == "row 12: " and entry.runs[0].bold
+
+
+def test_qa_summary_says_when_nothing_was_flagged(document):
+    text = header_text(document)
+    assert "No passage was flagged by the automatic checks." in text
+    assert "need attention" not in text and "row 1:" not in text
+
+
+def test_qa_list_is_capped():
+    article = seed_article()
+    for block in article.blocks:
+        block.flags = [Flag("length", "English much shorter than the Arabic (0.1x)")]
+    text = header_text(Document(io.BytesIO(render_docx(article))))
+    assert "⚑ 39 of 39 passages need attention" in text
+    entries = [line for line in text.splitlines() if line.startswith("row ")]
+    assert len(entries) == 30 and entries[-1].startswith("row 30: ")
+    assert "… and 9 more flagged passages" in text
+
+
+def test_flagged_cell_reads_in_greyscale_too():
+    """Shading alone disappears on a greyscale printer: a thick bar and the ⚑ line remain."""
+    article = seed_article()
+    article.blocks[3].flags = [Flag("numbers", "number 60 missing from the English")]
+    rows = Document(io.BytesIO(render_docx(article))).tables[0].rows
+    tcpr = rows[4].cells[1]._tc.tcPr
+    bar = tcpr.find(qn("w:tcBorders")).find(qn("w:left"))
+    assert bar.get(qn("w:val")) == "single" and int(bar.get(qn("w:sz"))) >= 24
+    assert bar.get(qn("w:color")) not in ("auto", "FFFFFF")
+    # tcBorders comes before shd in CT_TcPr, or Word calls the file damaged
+    children = [child.tag for child in tcpr]
+    assert children.index(qn("w:tcBorders")) < children.index(qn("w:shd"))
+    assert rows[4].cells[1].paragraphs[1].text == "⚑ number 60 missing from the English"
+    assert rows[5].cells[1]._tc.tcPr.find(qn("w:tcBorders")) is None

@@ -197,3 +197,43 @@ def test_unwritable_characters_are_replaced():
     text = render_markdown(article)
     text.encode("utf-8")  # the lead writes it as UTF-8; a lone surrogate would raise here
     assert "lone \ufffd surrogate and NUL \ufffd" in text
+
+
+def test_qa_summary_in_the_body_and_the_front_matter():
+    article = seed_article()
+    article.blocks[3].flags = [Flag("numbers", "number 60 missing | from *the* English")]
+    article.blocks[11].flags = [Flag("numbers", "number 25 missing"), Flag("confidence", "low confidence")]
+    front, body = split_front_matter(render_markdown(article))
+    meta = {k: json.loads(v) for k, v in (line.split(": ", 1) for line in front.splitlines())}
+    assert meta["flagged"] == 2
+    assert meta["flags"] == [
+        {"row": 4, "check": "numbers", "message": "number 60 missing | from *the* English"},
+        {"row": 12, "check": "numbers", "message": "number 25 missing"},
+        {"row": 12, "check": "confidence", "message": "low confidence"},
+    ]
+    tokens = parse(body)
+    paragraphs = [cell_text(tokens[i + 1]) for i, t in enumerate(tokens) if t.type == "paragraph_open"]
+    assert "⚑ 2 of 39 passages need attention" in paragraphs
+    items = [cell_text(tokens[i + 2]) for i, t in enumerate(tokens) if t.type == "list_item_open"]
+    assert items == [
+        "row 4: number 60 missing | from *the* English",
+        "row 12: number 25 missing; low confidence",
+    ]
+    # the summary sits between the review notice and the table
+    assert body.index("Unreviewed") < body.index("⚑ 2 of 39") < body.index("| # |")
+    # and the per-row flags are still in the English cells
+    rows = table_rows(tokens)
+    assert len(rows) == 40 and all(len(row) == 3 for row in rows)
+    assert cell_text(rows[12][1]).endswith("⚑ number 25 missing\n⚑ low confidence")
+
+
+def test_qa_summary_when_nothing_is_flagged_and_when_the_list_is_long():
+    article = seed_article()
+    front, body = split_front_matter(render_markdown(article))
+    assert "No passage was flagged by the automatic checks." in body
+    assert "flagged: 0" in front and "flags: []" in front
+    for block in article.blocks:
+        block.flags = [Flag("length", "too short")]
+    body = split_front_matter(render_markdown(article))[1]
+    items = [line for line in body.splitlines() if line.startswith("- ")]
+    assert len(items) == 31 and items[-1] == "- … and 9 more flagged passages"

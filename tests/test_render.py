@@ -20,7 +20,8 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from translate_tool.article import Article, Flag, Origin, parse_article
-from translate_tool.export.docx import FORMAT_NAME, render_docx
+from translate_tool.export import english_title
+from translate_tool.export.docx import FORMAT_NAME, render_docx, render_docx_combined
 from translate_tool.export.ooxml import read_custom_properties
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ab347057d505572f.txt"
@@ -119,6 +120,9 @@ def test_pdf_text_has_arabic_in_logical_order(rendered):
     assert "Azerbaijan launches military operation" in text
     assert "translate-ar_en 1.9" in text and "Paragraphs: 31" in text
     assert "⚑ 60 is missing from the English" in " ".join(text.split())
+    # the QA summary under the metadata, on page 1
+    assert "⚑ 1 of 39 passages needs attention" in text
+    assert "row 4: 60 is missing from the English" in text
     assert pdf_text(pdf).count("\f") >= 2, "the seed should run onto a second page"
 
 
@@ -191,3 +195,96 @@ def test_row_keys_survive_a_libreoffice_resave(rendered):
     assert float(custom["translate-tool-format-version"]) == 1  # LibreOffice rewrites i4 as r8
     keys = " ".join(v for k, v in sorted(custom.items()) if k.startswith("translate-tool-keys-")).split()
     assert keys == [b.key for b in article.blocks]
+
+
+# --- a combined briefing ---------------------------------------------------------------------------
+
+CAIRO = """بيان وزارة الخارجية المصرية
+(القاهرة)
+قالت الوزارة إن الاجتماع سيعقد يوم ٢٥ مايو بمشاركة ١٢ دولة.
+ردود الفعل
+وأضاف المتحدث أن المحادثات ستستمر حتى نهاية الأسبوع.
+قالت الوزارة إن الاجتماع سيعقد يوم ٢٥ مايو بمشاركة ١٢ دولة.
+"""
+CAIRO_EN = [
+    "Egyptian Foreign Ministry statement",
+    "(Cairo)",
+    "The ministry said the meeting will be held on 25 May with 12 countries taking part.",
+    "Reactions",
+    "The spokesman added that the talks will continue until the end of the week.",
+    "The ministry said the meeting will be held on May 25 with twelve countries.",
+]
+
+
+def combined_articles() -> list[Article]:
+    cairo = parse_article(CAIRO, Path("cairo.txt"))
+    for block, english in zip(cairo.blocks, CAIRO_EN, strict=True):
+        block.target = english
+    cairo.blocks[5].flags = [Flag("numbers", "number 12 missing from the English")]
+    cairo.model, cairo.generated_at = "translate-ar_en 1.9", datetime(2024, 5, 1, 9, 30, tzinfo=timezone.utc)
+    return [seed_article(), cairo]
+
+
+@pytest.fixture(scope="module")
+def rendered_combined(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("render-combined")
+    articles = combined_articles()
+    docx_path = tmp / "monday-briefing.docx"
+    docx_path.write_bytes(render_docx_combined(articles, "monday-briefing"))
+    pdf = soffice(tmp, "pdf", docx_path, tmp / "pdf")
+    return articles, docx_path, pdf, tmp
+
+
+def test_combined_briefing_cover_then_each_article_on_its_own_pages(rendered_combined):
+    articles, _, pdf, tmp = rendered_combined
+    pages = [BIDI_CONTROLS.sub("", page) for page in pdf_text(pdf).split("\f")[:-1]]
+    cover = " ".join(pages[0].split())
+    assert cover.startswith("Monday briefing")
+    assert "⚑ 2 of 45 passages need attention" in cover and "Contents" in cover
+    assert not ARABIC.search(pages[0])  # no table (nor anything Arabic) on the cover
+    for number, article in enumerate(articles, start=1):
+        assert f"{number}. {english_title(article)}" in cover
+    # every article's heading is the first line of a page, in order, after the cover
+    firsts = [page.strip().splitlines()[0] if page.strip() else "" for page in pages]
+    starts = [firsts.index(f"{n}. {english_title(a)}") for n, a in enumerate(articles, start=1)]
+    assert starts[0] == 1 and starts[0] < starts[1] < len(pages)
+    second = " ".join(pages[starts[1]].split())
+    assert "Source file: cairo.txt" in second and "Rows: 40–45" in second
+    assert "row 45: number 12 missing from the English" in second
+    assert "⚑ number 12 missing from the English" in second
+
+    need("pdftoppm")
+    for page in (1, starts[1] + 1):
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "60",
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                str(pdf),
+                str(tmp / f"p{page}"),
+            ],
+            check=True,
+            timeout=TIMEOUT,
+        )
+        (image,) = tmp.glob(f"p{page}-*.png")
+        assert png_size(image) == pytest.approx((496, 702), abs=3)
+        assert image.stat().st_size > 10_000
+
+
+def test_combined_briefing_keeps_row_keys_through_a_libreoffice_resave(rendered_combined):
+    from translate_tool.review import read_review
+
+    articles, docx_path, _, tmp = rendered_combined
+    resaved = soffice(tmp, "docx:MS Word 2007 XML", docx_path, tmp / "resaved")
+    document = Document(io.BytesIO(resaved.read_bytes()))
+    names = [b.get(qn("w:name")) for b in document.element.body.iter(qn("w:bookmarkStart"))]
+    repeated = articles[1].blocks[2].key
+    assert f"tt_{repeated}" in names and f"tt_{repeated}_2" in names
+    assert len([n for n in names if n.startswith("tt_")]) == 45
+    result = read_review(resaved)
+    assert (result.changes, result.unchanged, result.unmatched) == ([], 45, [])

@@ -5,8 +5,11 @@ import` hands the changes to `TranslationMemory.record_reviews` in one transacti
 
 How a row is matched and judged, without trusting the memory's current state:
 
-- the row's key comes from the `tt_<key>` bookmark in its `#` cell (`export/docx.py` writes it);
-  a row whose bookmark was lost is matched by its Arabic text when no other row holds that key;
+- the row's key comes from the `tt_<key>` bookmark in its `#` cell (`export/docx.py` writes it;
+  a repeated passage's bookmark has a `_2`, `_3` suffix, which is ignored); a row whose bookmark
+  was lost is matched by its Arabic text when no other row holds that key;
+- a combined briefing has one passage table per article: the rows of all of them are read in
+  document order, as the exported keys are listed;
 - the Arabic cell must still give that key (`source_key`), or the row is reported, not imported;
 - the English is compared with the fingerprint of the English as exported, stored per row in the
   document's custom properties, so "changed" means changed in this document.
@@ -132,7 +135,7 @@ class ReviewResult:
 
 @dataclass
 class _Row:
-    position: int  # 1-based among the body rows of the reviewed table
+    position: int  # 1-based among the body rows of the passage tables, in document order
     number: int  # what the # cell shows, else the position
     bookmarks: list[str]  # row keys named by tt_ bookmarks in the row, in order
     english: str
@@ -410,23 +413,22 @@ def _row_keys(tr: etree._Element, first_cell: etree._Element | None) -> list[str
     return keys
 
 
-def _passage_table(path: Path, body: etree._Element) -> etree._Element:
-    """The table of passages: the one with the most row bookmarks, else the one with our header."""
-    tables = list(_children(body, _w("tbl")))
-    best, most = None, 0
-    for table in tables:
-        count = sum(
-            1 for start in table.iter(_w("bookmarkStart")) if ROW_BOOKMARK.match(start.get(_w("name")) or "")
-        )
-        if count > most:
-            best, most = table, count
-    if best is not None:
-        return best
-    for table in tables:
-        first = next(_children(table, _w("tr")), None)
-        if first is not None and [_cell_text(tc, set()) for tc in _children(first, _w("tc"))] == HEADER_TEXTS:
-            return table
-    raise InputError(f"{path}: the table of passages is missing; nothing to import")
+def _passage_tables(path: Path, body: etree._Element) -> list[etree._Element]:
+    """The tables of passages in document order: those holding row bookmarks or our header row.
+
+    A briefing has one per article (a combined briefing several); other tables are left alone.
+    """
+    found = [table for table in _children(body, _w("tbl")) if _is_passage_table(table)]
+    if not found:
+        raise InputError(f"{path}: the table of passages is missing; nothing to import")
+    return found
+
+
+def _is_passage_table(table: etree._Element) -> bool:
+    if any(ROW_BOOKMARK.match(start.get(_w("name")) or "") for start in table.iter(_w("bookmarkStart"))):
+        return True
+    first = next(_children(table, _w("tr")), None)
+    return first is not None and [_cell_text(tc, set()) for tc in _children(first, _w("tc"))] == HEADER_TEXTS
 
 
 def _table_rows(path: Path, document: bytes, flag_styles: set[str]) -> list[_Row]:
@@ -440,7 +442,8 @@ def _table_rows(path: Path, document: bytes, flag_styles: set[str]) -> list[_Row
         raise InputError(f"{path}: not a Word document (no document body)")
     rows = []
     position = 0
-    for tr in _children(_passage_table(path, body), _w("tr")):
+    trs = (tr for table in _passage_tables(path, body) for tr in _children(table, _w("tr")))
+    for tr in trs:
         if tr.find(f"{_w('trPr')}/{_w('del')}") is not None:
             continue  # a row deleted with change tracking on is a removed row
         cells = list(_children(tr, _w("tc")))

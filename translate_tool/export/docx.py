@@ -1,16 +1,21 @@
 """The Word briefing: English beside the Arabic, one table row per passage.
 
-`render_docx(article)` returns the bytes of a .docx; it never writes a file. Layout lives
-here, the raw WordprocessingML python-docx cannot build lives in `ooxml.py`.
+`render_docx(article)` returns the bytes of a .docx; it never writes a file.
+`render_docx_combined(articles, name)` puts several articles in one: a cover page (title, QA
+summary, contents) and then one section per article, each on a new page, laid out by the same
+code as a single-article briefing (`_add_article`). Layout lives here, the raw
+WordprocessingML python-docx cannot build lives in `ooxml.py`.
 
 Row identity for a later review import: the `#` cell's number is wrapped in a bookmark named
-`tt_<Block.key>`. Bookmarks survive a re-save by Word and by LibreOffice (content-control tags
-do not survive LibreOffice 7.4). The document also carries custom properties naming the format
-and listing the keys in row order, so an importer can tell one of our files from any other, and
-a fingerprint of each row's English as exported (`english_fingerprint`), so the importer can tell
-the rows a reviewer changed from the rows they left alone without asking the translation memory.
-Flag lines in an English cell have their own paragraph style (`FLAG_STYLE`), so the importer can
-leave them out of the English even when a reviewer has deleted their ⚑.
+`tt_<Block.key>`, and `tt_<Block.key>_2`, `_3`, ... for later rows with the same Arabic (Word
+renames or drops a repeated bookmark name; the importer reads only the 16 hex digits). Bookmarks
+survive a re-save by Word and by LibreOffice (content-control tags do not survive LibreOffice
+7.4). The document also carries custom properties naming the format and listing the keys of all
+rows of all tables in document order, so an importer can tell one of our files from any other,
+and a fingerprint of each row's English as exported (`english_fingerprint`), so the importer can
+tell the rows a reviewer changed from the rows they left alone without asking the translation
+memory. Flag lines in an English cell have their own paragraph style (`FLAG_STYLE`), so the
+importer can leave them out of the English even when a reviewer has deleted their ⚑.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import hashlib
 import io
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from docx import Document
@@ -31,17 +38,28 @@ from .. import __version__
 from ..article import Article, Block, BlockKind, Flag
 from . import (
     STATUS_MARK,
+    briefing_title,
     english_title,
+    flagged_count,
+    generated_at,
     iso_utc,
+    models_used,
     ooxml,
+    qa_entries,
+    qa_headline,
+    qa_more,
     review_notice,
     review_status,
+    row_range,
+    row_span,
     status_legend,
+    whole,
 )
 
 FORMAT_NAME = "translate-tool briefing"
 FORMAT_VERSION = 1
 BOOKMARK_PREFIX = "tt_"
+ARTICLE_BOOKMARK = "article_"  # + 1, 2, ...: an article's heading in a combined briefing
 KEYS_PER_PROPERTY = 15  # 15 keys of 16 hex + spaces stay under Word's 255-character limit
 KEYS_PROPERTY = "translate-tool-keys-"  # + 1, 2, ...: row keys in row order, KEYS_PER_PROPERTY each
 ENGLISH_PROPERTY = "translate-tool-en-"  # + 1, 2, ...: English fingerprints, chunked like the keys
@@ -63,6 +81,10 @@ COLUMN_SHARES = (0.06, 0.47, 0.47)
 HEADER_FILL = "D9D9D9"
 HEADING_FILL = "DCE6F1"
 FLAG_FILL = "FFF2CC"
+# A flagged English cell also gets a thick bar down its left edge: the pale fill all but vanishes
+# when printed in greyscale, the bar (and the ⚑ line) does not.
+FLAG_BAR = "9C3D00"
+FLAG_BAR_PT = 4.5
 GREY = RGBColor(0x59, 0x59, 0x59)
 FLAG_COLOUR = RGBColor(0x9C, 0x3D, 0x00)
 NOTICE_COLOUR = {
@@ -78,13 +100,49 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 def render_docx(article: Article) -> bytes:
     """The .docx bytes of the briefing for `article` (same article, same bytes)."""
-    document = Document()
-    _set_up_page(document, article)
-    _add_title(document, article)
-    _add_metadata(document, article)
-    _add_flag_style(document)
-    _add_passages(document, article)
-    _set_properties(document, article)
+    document = _new_document(article.name, article)
+    facts = [
+        ("Source file", article.name),
+        ("Generated", iso_utc(article.generated_at)),
+        ("Model", article.model or "not recorded"),
+        ("Paragraphs", str(len(article.paragraphs))),
+    ]
+    _add_article(document, article, _Rows(), facts, legend=True)
+    _set_properties(
+        document, [article], english_title(article), f"Translation of {article.name}", combined=False
+    )
+    return _save(document)
+
+
+def render_docx_combined(articles: Sequence[Article], name: str) -> bytes:
+    """The .docx bytes of one briefing for several articles (`name` is its file name, no suffix).
+
+    A cover page with the title, the QA summary over all articles and a numbered contents list,
+    then each article on a new page, as in its own briefing: heading, source metadata, its own QA
+    summary, its table. Rows are numbered through the whole document.
+    """
+    articles = list(articles)
+    everything = whole(articles)
+    document = _new_document(name, everything)
+    title = briefing_title(name)
+    _add_cover(document, articles, title, everything)
+    rows = _Rows(len(everything.blocks))
+    several_models = len({a.model for a in articles if a.model}) > 1
+    for index, article in enumerate(articles, start=1):
+        facts = [("Source file", article.name)]
+        if several_models:
+            facts.append(("Model", article.model or "not recorded"))
+        facts += [
+            ("Paragraphs", str(len(article.paragraphs))),
+            ("Rows", row_span(rows.next, len(article.blocks))),
+        ]
+        _add_article(document, article, rows, facts, legend=False, index=index)
+    count = f"{len(articles)} article{'s' if len(articles) != 1 else ''}"
+    _set_properties(document, articles, title, f"Translations of {count}", combined=True)
+    return _save(document)
+
+
+def _save(document) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return ooxml.fixed_zip(buffer.getvalue())
@@ -95,9 +153,37 @@ def _safe(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
-def row_bookmark(block: Block) -> str:
-    """The bookmark name that ties a table row back to its block."""
-    return BOOKMARK_PREFIX + block.key
+def row_bookmark(block: Block, occurrence: int = 1) -> str:
+    """The bookmark name that ties a table row back to its block.
+
+    The `occurrence`-th row with the same Arabic (the same key) gets a `_<occurrence>` suffix
+    from the second on, so every bookmark name in a document is unique.
+    """
+    suffix = f"_{occurrence}" if occurrence > 1 else ""
+    return BOOKMARK_PREFIX + block.key + suffix
+
+
+class _Rows:
+    """Numbers rows through a whole document, however many tables it has, and names their bookmarks.
+
+    A row's bookmark id is its number; other bookmarks (article headings) take ids after the
+    last row's, `rows` being the number of rows the document will hold.
+    """
+
+    def __init__(self, rows: int = 0) -> None:
+        self.next = 1  # the number the next row shows in its # cell
+        self._last_id = rows
+        self._keys: Counter[str] = Counter()
+
+    def other_id(self) -> int:
+        self._last_id += 1
+        return self._last_id
+
+    def take(self, block: Block) -> tuple[int, str]:
+        """The next row's number (also its bookmark id) and its unique bookmark name."""
+        number, self.next = self.next, self.next + 1
+        self._keys[block.key] += 1
+        return number, row_bookmark(block, self._keys[block.key])
 
 
 def normalise_english(text: str) -> str:
@@ -113,7 +199,15 @@ def english_fingerprint(text: str) -> str:
 # --- page, title, metadata -------------------------------------------------------------------
 
 
-def _set_up_page(document, article: Article) -> None:
+def _new_document(name: str, status_of: Article):
+    """An empty A4 document with our styles, and a footer naming `name` and its review status."""
+    document = Document()
+    _set_up_page(document, name, status_of)
+    _add_flag_style(document)
+    return document
+
+
+def _set_up_page(document, name: str, status_of: Article) -> None:
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(PAGE_WIDTH_MM), Mm(PAGE_HEIGHT_MM)
@@ -131,16 +225,43 @@ def _set_up_page(document, article: Article) -> None:
     footer = section.footer.paragraphs[0]
     footer.style = footer_style
     label = {"unreviewed": "unreviewed machine translation", "partly-reviewed": "partly reviewed"}
-    footer.add_run(
-        _safe(f"{article.name} - {label.get(review_status(article), 'reviewed translation')} - page ")
-    )
+    footer.add_run(_safe(f"{name} - {label.get(review_status(status_of), 'reviewed translation')} - page "))
     ooxml.add_field(footer, "PAGE")
     footer.add_run(" of ")
     ooxml.add_field(footer, "NUMPAGES")
 
 
-def _add_title(document, article: Article) -> None:
-    heading = document.add_heading(_safe(english_title(article)), level=0)
+def _add_article(
+    document, article: Article, rows: _Rows, facts: list[tuple[str, str]], legend: bool, index: int = 0
+) -> None:
+    """One article as a briefing shows it: title, metadata, QA summary, then its table.
+
+    `index` 0 is a briefing of its own (the English title in the Title style); 1, 2, ... is an
+    article of a combined briefing: a numbered Heading 1 on a new page, bookmarked for the
+    contents list.
+    """
+    first_row = rows.next
+    _add_title(document, article, rows, index)
+    for label, value in facts:
+        _add_fact(document, label, value)
+    _add_notice(document, article)
+    last = _add_qa(document, article, first_row)
+    if legend:
+        last = _add_legend(document)
+    if article.chrome:
+        last = _add_chrome(document, article)
+    last.paragraph_format.space_after = Pt(10)
+    _add_passages(document, article, rows)
+
+
+def _add_title(document, article: Article, rows: _Rows, index: int) -> None:
+    if index:
+        heading = document.add_heading(_safe(f"{index}. {english_title(article)}"), level=1)
+        heading.paragraph_format.page_break_before = True
+        heading.paragraph_format.space_before = Pt(0)
+        ooxml.add_bookmark(heading, f"{ARTICLE_BOOKMARK}{index}", rows.other_id())
+    else:
+        heading = document.add_heading(_safe(english_title(article)), level=0)
     heading.paragraph_format.space_after = Pt(4)
     title = article.title
     if title is not None:
@@ -149,40 +270,73 @@ def _add_title(document, article: Article) -> None:
         _arabic_run(paragraph, title.source, size_pt=15, bold=True)
 
 
-def _add_metadata(document, article: Article) -> None:
-    rows = [
-        ("Source file", article.name),
-        ("Generated", iso_utc(article.generated_at)),
-        ("Model", article.model or "not recorded"),
-        ("Paragraphs", str(len(article.paragraphs))),
-    ]
-    for label, value in rows:
-        paragraph = _small_paragraph(document)
-        paragraph.add_run(f"{label}: ").bold = True
-        paragraph.add_run(_safe(value))
-        _size_runs(paragraph, META_PT)
+def _add_fact(document, label: str, value: str):
+    paragraph = _small_paragraph(document)
+    paragraph.add_run(f"{label}: ").bold = True
+    paragraph.add_run(_safe(value))
+    _size_runs(paragraph, META_PT)
+    return paragraph
 
+
+def _add_notice(document, article: Article):
     notice = _small_paragraph(document, space_before=4)
     run = notice.add_run(review_notice(article))
     run.bold = True
     run.font.color.rgb = NOTICE_COLOUR[review_status(article)]
     _size_runs(notice, META_PT + 1)
+    return notice
 
-    legend = _small_paragraph(document)
+
+def _add_qa(document, article: Article, first_row: int):
+    """The article's QA summary: how many passages were flagged, then one line per flagged row."""
+    headline = _add_qa_headline(document, [article])
+    entries, left_out = qa_entries(article, first_row)
+    last = headline
+    for label, reasons in entries:
+        last = _small_paragraph(document)
+        last.paragraph_format.left_indent = Mm(9)
+        last.paragraph_format.first_line_indent = Mm(-5)  # wrapped lines hang under the reasons
+        last.add_run(f"{label}: ").bold = True
+        last.add_run(_safe(reasons))
+        _size_runs(last, META_PT)
+    if left_out:
+        last = _small_paragraph(document)
+        last.paragraph_format.left_indent = Mm(4)
+        last.add_run(qa_more(left_out)).italic = True
+        _size_runs(last, META_PT)
+    return last
+
+
+def _add_qa_headline(document, articles: list[Article]):
+    paragraph = _small_paragraph(document, space_before=3)
+    run = paragraph.add_run(qa_headline(articles))
+    if any(block.flags for article in articles for block in article.blocks):
+        run.bold = True
+        run.font.color.rgb = FLAG_COLOUR
+    else:
+        run.font.color.rgb = GREY
+    _size_runs(paragraph, META_PT + 1)
+    return paragraph
+
+
+def _add_legend(document):
+    legend = _small_paragraph(document, space_before=3)
     legend.add_run(f"Marks in the # column: {status_legend()}.").font.color.rgb = GREY
     _size_runs(legend, META_PT - 1)
+    return legend
 
-    if article.chrome:
-        furniture = _small_paragraph(document)
-        furniture.add_run("Left out as web-page furniture: ").font.color.rgb = GREY
-        for i, line in enumerate(article.chrome):
-            if i:
-                # The left-to-right mark ends the Arabic item, so the items read in order from
-                # left to right in this English line instead of merging into one RTL stretch.
-                furniture.add_run("\u200e | ").font.color.rgb = GREY
-            _arabic_run(furniture, line, size_pt=META_PT, bold=False, paragraph_rtl=False)
-        _size_runs(furniture, META_PT - 1)
-    document.paragraphs[-1].paragraph_format.space_after = Pt(10)
+
+def _add_chrome(document, article: Article):
+    furniture = _small_paragraph(document)
+    furniture.add_run("Left out as web-page furniture: ").font.color.rgb = GREY
+    for i, line in enumerate(article.chrome):
+        if i:
+            # The left-to-right mark ends the Arabic item, so the items read in order from
+            # left to right in this English line instead of merging into one RTL stretch.
+            furniture.add_run("\u200e | ").font.color.rgb = GREY
+        _arabic_run(furniture, line, size_pt=META_PT, bold=False, paragraph_rtl=False)
+    _size_runs(furniture, META_PT - 1)
+    return furniture
 
 
 def _small_paragraph(document, space_before: float = 0):
@@ -198,10 +352,57 @@ def _size_runs(paragraph, size_pt: float) -> None:
             run.font.size = Pt(size_pt)
 
 
+# --- the cover of a combined briefing --------------------------------------------------------
+
+
+def _add_cover(document, articles: list[Article], title: str, everything: Article) -> None:
+    """Title, when and with what, the review and QA summary over all articles, and the contents."""
+    heading = document.add_heading(_safe(title), level=0)
+    heading.paragraph_format.space_after = Pt(8)
+    passages = len(everything.blocks)
+    _add_fact(
+        document,
+        "Articles",
+        f"{len(articles)}, with {passages} passage{'s' if passages != 1 else ''} in all",
+    )
+    _add_fact(document, "Generated", iso_utc(generated_at(articles)))
+    _add_fact(document, "Model", models_used(articles))
+    _add_notice(document, everything)
+    headline = _add_qa_headline(document, articles)
+    if any(block.flags for block in everything.blocks):
+        headline.add_run(" - each article's section lists its flagged rows.").font.color.rgb = GREY
+        _size_runs(headline, META_PT)
+    _add_legend(document)
+
+    contents = document.add_heading("Contents", level=1)
+    contents.paragraph_format.space_before = Pt(18)
+    first_row = 1
+    for index, article in enumerate(articles, start=1):
+        entry = document.add_paragraph(style="List Number")
+        entry.paragraph_format.space_after = Pt(6)
+        link = entry.add_run(_safe(english_title(article)))
+        link.bold = True
+        link.font.size = Pt(ENGLISH_PT + 1)
+        ooxml.link_to_bookmark(link, f"{ARTICLE_BOOKMARK}{index}")
+        passages, flagged = len(article.blocks), flagged_count(article)
+        details = entry.add_run()
+        details.add_break(WD_BREAK.LINE)
+        details.add_text(
+            _safe(
+                f"{article.name} · {passages} passage{'s' if passages != 1 else ''} "
+                f"({row_range(first_row, passages)}) · "
+                + (f"⚑ {flagged} flagged" if flagged else "none flagged")
+            )
+        )
+        details.font.size = Pt(META_PT)
+        details.font.color.rgb = GREY
+        first_row += passages
+
+
 # --- the passage table -----------------------------------------------------------------------
 
 
-def _add_passages(document, article: Article) -> None:
+def _add_passages(document, article: Article, rows: _Rows) -> None:
     section = document.sections[0]
     text_width = section.page_width - section.left_margin - section.right_margin
     widths = [int(text_width * share) for share in COLUMN_SHARES]
@@ -225,15 +426,16 @@ def _add_passages(document, article: Article) -> None:
         else:
             paragraph.add_run(text).bold = True
 
-    for number, block in enumerate(article.blocks, start=1):
-        _add_row(table, number, block)
+    for block in article.blocks:
+        _add_row(table, rows, block)
 
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = width
 
 
-def _add_row(table, number: int, block: Block) -> None:
+def _add_row(table, rows: _Rows, block: Block) -> None:
+    number, bookmark = rows.take(block)
     row = table.add_row()
     num_cell, en_cell, ar_cell = row.cells
     heading = block.kind is BlockKind.HEADING
@@ -242,7 +444,7 @@ def _add_row(table, number: int, block: Block) -> None:
     # mark is a separate run after the bookmark so an importer can ignore it.
     paragraph = num_cell.paragraphs[0]
     paragraph.add_run(str(number)).font.size = Pt(ENGLISH_PT - 1)
-    ooxml.add_bookmark(paragraph, row_bookmark(block), number)
+    ooxml.add_bookmark(paragraph, bookmark, number)
     mark = paragraph.add_run()
     mark.add_break(WD_BREAK.LINE)
     mark.add_text(STATUS_MARK[block.origin])
@@ -281,13 +483,15 @@ def _add_flag_style(document) -> None:
 def _show_flags(cell, flags: list[Flag]) -> None:
     """Everything the checks found about a passage, shown in its English cell.
 
-    For now a shaded cell and one "⚑ reason" line per flag; kept in one place so the
-    presentation can change without touching the rest of the layout. Each line has the
-    `FLAG_STYLE` paragraph style, which is how a review import knows it is not English.
+    A shaded cell with a thick bar down its left edge, and one "⚑ reason" line per flag, so a
+    flagged row stands out printed in greyscale too; kept in one place so the presentation can
+    change without touching the rest of the layout. Each line has the `FLAG_STYLE` paragraph
+    style, which is how a review import knows it is not English.
     """
     if not flags:
         return
     ooxml.shade_cell(cell, FLAG_FILL)
+    ooxml.set_cell_border(cell, "left", FLAG_BAR_PT, FLAG_BAR)
     for flag in flags:
         paragraph = cell.add_paragraph(style=FLAG_STYLE)
         paragraph.paragraph_format.space_before = Pt(2)
@@ -316,20 +520,21 @@ def _arabic_run(paragraph, text: str, size_pt: float, bold: bool, paragraph_rtl:
 # --- document properties -----------------------------------------------------------------------
 
 
-def _set_properties(document, article: Article) -> None:
+def _set_properties(document, articles: list[Article], title: str, subject: str, combined: bool) -> None:
+    everything = whole(articles)
     ooxml.drop_thumbnail(document)
     props = document.core_properties
-    props.title = english_title(article)
-    props.subject = f"Translation of {article.name}"
+    props.title = title
+    props.subject = subject
     props.author = props.last_modified_by = "translate-tool"
-    props.comments = review_notice(article)
+    props.comments = review_notice(everything)
     props.category = FORMAT_NAME
     props.keywords = "translate-tool"
-    props.content_status = review_status(article)
+    props.content_status = review_status(everything)
     props.language = "en"
     props.revision = 1
-    if article.generated_at is not None:
-        moment = article.generated_at
+    moment = generated_at(articles)
+    if moment is not None:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
         stamp = moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
@@ -341,13 +546,16 @@ def _set_properties(document, article: Article) -> None:
         "translate-tool-format": FORMAT_NAME,
         "translate-tool-format-version": FORMAT_VERSION,
         "translate-tool-version": __version__,
-        "translate-tool-source": article.name[:255],
-        "translate-tool-model": article.model[:255],
-        "translate-tool-rows": len(article.blocks),
+        "translate-tool-source": ", ".join(a.name for a in articles)[:255],
+        "translate-tool-model": ", ".join(dict.fromkeys(a.model for a in articles if a.model))[:255],
+        "translate-tool-rows": len(everything.blocks),
     }
-    keys = [block.key for block in article.blocks]
+    if combined:
+        custom["translate-tool-articles"] = len(articles)
+    # Every row of every table, in document order.
+    keys = [block.key for block in everything.blocks]
     # Fingerprint exactly the English written into the row (see `_add_row`).
-    english = [english_fingerprint(_safe(block.target.strip())) for block in article.blocks]
+    english = [english_fingerprint(_safe(block.target.strip())) for block in everything.blocks]
     for prefix, values in ((KEYS_PROPERTY, keys), (ENGLISH_PROPERTY, english)):
         for i in range(0, len(values), KEYS_PER_PROPERTY):
             chunk = " ".join(values[i : i + KEYS_PER_PROPERTY])

@@ -1,21 +1,45 @@
 """The Markdown briefing: YAML front matter, then a GitHub-flavoured table, English beside Arabic.
 
-`render_markdown(article)` returns the text; it never writes a file. Every piece of article
-text goes through `escape_inline`, so whatever the source or the model produced stays literal:
-one table row per passage, three cells per row, no stray HTML.
+`render_markdown(article)` returns the text; it never writes a file.
+`render_markdown_combined(articles, name)` puts several articles in one: a title, the QA summary
+over all of them, a contents list linking to each article, then one `## N. title` section per
+article, made by the same code as a single-article briefing (`_article_body`).
+
+Every piece of article text goes through `escape_inline`, so whatever the source or the model
+produced stays literal: one table row per passage, three cells per row, no stray HTML.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 
 from .. import __version__
 from ..article import Article, Block, BlockKind, Flag
-from . import STATUS_MARK, english_title, iso_utc, review_notice, review_status, status_legend
+from . import (
+    STATUS_MARK,
+    briefing_title,
+    english_title,
+    flagged_count,
+    flagged_rows,
+    generated_at,
+    iso_utc,
+    models_used,
+    qa_entries,
+    qa_headline,
+    qa_more,
+    review_notice,
+    review_status,
+    row_range,
+    row_span,
+    status_legend,
+    whole,
+)
 
 FORMAT = "translate-tool briefing"
 FORMAT_VERSION = 1
+ANCHOR = "article-"  # + 1, 2, ...: the id of an article's section in a combined briefing
 
 # Characters with inline meaning anywhere in a line (GitHub adds ~ strikethrough and $ maths).
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
@@ -31,25 +55,104 @@ _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff
 
 def render_markdown(article: Article) -> str:
     """The Markdown text of the briefing for `article`."""
-    out = [*_front_matter(article), ""]
+    out = [*_front_matter(_article_meta(article)), ""]
     out.append(f"# {escape_inline(english_title(article))}")
     out.append("")
+    out += _article_body(article, first_row=1, legend=True)
+    return "\n".join(out) + "\n"
+
+
+def render_markdown_combined(articles: Sequence[Article], name: str) -> str:
+    """The Markdown text of one briefing for several articles (`name`: its file name, no suffix).
+
+    Rows are numbered through the whole briefing, as in the Word version.
+    """
+    articles = list(articles)
+    everything = whole(articles)
+    firsts = _first_rows(articles)
+    out = [*_front_matter(_combined_meta(articles, name, firsts)), ""]
+    out.append(f"# {escape_inline(briefing_title(name))}")
+    out.append("")
+    passages = len(everything.blocks)
+    facts = [
+        f"{len(articles)} article{'s' if len(articles) != 1 else ''}, "
+        f"{passages} passage{'s' if passages != 1 else ''} in all",
+        f"generated {iso_utc(generated_at(articles))}",
+        f"model {models_used(articles)}",
+    ]
+    out += [escape_inline(" · ".join(facts)), ""]
+    out += [f"**{escape_inline(review_notice(everything))}**", ""]
+    out += [_qa_headline(articles), ""]
+    out += [escape_inline(f"Marks in the # column: {status_legend()}."), ""]
+    out += ["## Contents", ""]
+    for index, (article, first) in enumerate(zip(articles, firsts, strict=True), start=1):
+        count, flagged = len(article.blocks), flagged_count(article)
+        details = (
+            f"{article.name} · {count} passage{'s' if count != 1 else ''} ({row_range(first, count)}) · "
+            + (f"⚑ {flagged} flagged" if flagged else "none flagged")
+        )
+        link = f"[{escape_inline(english_title(article))}](#{ANCHOR}{index})"
+        out.append(f"{index}. {link} — {escape_inline(details)}")
+    out.append("")
+    for index, (article, first) in enumerate(zip(articles, firsts, strict=True), start=1):
+        title = escape_inline(english_title(article))
+        out += [f'## <a id="{ANCHOR}{index}"></a>{index}. {title}', ""]
+        facts = [f"Source file: {article.name}", f"Paragraphs: {len(article.paragraphs)}"]
+        if len({a.model for a in articles if a.model}) > 1:
+            facts.append(f"Model: {article.model or 'not recorded'}")
+        facts.append(f"Rows: {row_span(first, len(article.blocks))}")
+        out += _article_body(article, first_row=first, legend=False, facts=facts)
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _first_rows(articles: Sequence[Article]) -> list[int]:
+    """The row number each article's table starts at, rows numbered through the briefing."""
+    firsts, row = [], 1
+    for article in articles:
+        firsts.append(row)
+        row += len(article.blocks)
+    return firsts
+
+
+def _article_body(article: Article, first_row: int, legend: bool, facts: Sequence[str] = ()) -> list[str]:
+    """Everything of an article under its heading: Arabic title, metadata, QA summary, table."""
+    out: list[str] = []
     if article.title is not None:
         # Markdown inside an HTML block needs the blank lines around it.
         out += ['<div dir="rtl">', "", escape_inline(article.title.source), "", "</div>", ""]
-    out.append(f"**{escape_inline(review_notice(article))}**")
-    out.append("")
-    out.append(escape_inline(f"Marks in the # column: {status_legend()}."))
-    out.append("")
+    if facts:
+        out += [escape_inline(" · ".join(facts)), ""]
+    out += [f"**{escape_inline(review_notice(article))}**", ""]
+    out += _qa(article, first_row)
+    if legend:
+        out += [escape_inline(f"Marks in the # column: {status_legend()}."), ""]
     if article.chrome:
         items = " · ".join(_rtl(line) for line in article.chrome)
-        out.append(f"Left out as web-page furniture: {items}")
-        out.append("")
+        out += [f"Left out as web-page furniture: {items}", ""]
     out.append("| # | English | العربية |")
     out.append("| --: | --- | --: |")
-    for number, block in enumerate(article.blocks, start=1):
+    for number, block in enumerate(article.blocks, start=first_row):
         out.append(_row(number, block))
-    return "\n".join(out) + "\n"
+    return out
+
+
+def _qa_headline(articles: Sequence[Article]) -> str:
+    """`**⚑ 4 of 39 passages need attention**`; that nothing was flagged, in plain text."""
+    line = escape_inline(qa_headline(articles))
+    return f"**{line}**" if any(b.flags for a in articles for b in a.blocks) else line
+
+
+def _qa(article: Article, first_row: int) -> list[str]:
+    """The QA summary: how many passages were flagged, then a list item per flagged row."""
+    out = [_qa_headline([article]), ""]
+    entries, left_out = qa_entries(article, first_row)
+    out += [f"- {escape_inline(label)}: {escape_inline(reasons)}" for label, reasons in entries]
+    if left_out:
+        out.append(f"- {escape_inline(qa_more(left_out))}")
+    if entries:
+        out.append("")
+    return out
 
 
 def escape_inline(text: str) -> str:
@@ -102,9 +205,17 @@ def _yaml_value(value: object) -> str:
     return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def _front_matter(article: Article) -> list[str]:
+def _flag_list(article: Article, first_row: int) -> list[dict[str, object]]:
+    return [
+        {"row": number, "check": flag.check, "message": flag.message}
+        for number, block in flagged_rows(article, first_row)
+        for flag in block.flags
+    ]
+
+
+def _article_meta(article: Article) -> dict[str, object]:
     title = article.title
-    meta: dict[str, object] = {
+    return {
         "title": english_title(article),
         "title_ar": title.source if title is not None else None,
         "source": article.name,
@@ -112,6 +223,8 @@ def _front_matter(article: Article) -> list[str]:
         "model": article.model,
         "paragraphs": len(article.paragraphs),
         "passages": len(article.blocks),
+        "flagged": flagged_count(article),
+        "flags": _flag_list(article, 1),
         "status": review_status(article),
         "notice": review_notice(article),
         "left_out": list(article.chrome),
@@ -119,4 +232,45 @@ def _front_matter(article: Article) -> list[str]:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
     }
+
+
+def _combined_meta(articles: list[Article], name: str, firsts: list[int]) -> dict[str, object]:
+    everything = whole(articles)
+    sections = []
+    flags = []
+    for index, (article, first) in enumerate(zip(articles, firsts, strict=True), start=1):
+        title = article.title
+        sections.append(
+            {
+                "title": english_title(article),
+                "title_ar": title.source if title is not None else None,
+                "source": article.name,
+                "model": article.model,
+                "paragraphs": len(article.paragraphs),
+                "passages": len(article.blocks),
+                "first_row": first,
+                "flagged": flagged_count(article),
+                "status": review_status(article),
+                "left_out": list(article.chrome),
+            }
+        )
+        flags += [{"article": index, **flag} for flag in _flag_list(article, first)]
+    return {
+        "title": briefing_title(name),
+        "name": name,
+        "generated_at": iso_utc(generated_at(articles)),
+        "model": ", ".join(dict.fromkeys(a.model for a in articles if a.model)),
+        "articles": sections,
+        "passages": len(everything.blocks),
+        "flagged": flagged_count(everything),
+        "flags": flags,
+        "status": review_status(everything),
+        "notice": review_notice(everything),
+        "generator": f"translate-tool {__version__}",
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+    }
+
+
+def _front_matter(meta: dict[str, object]) -> list[str]:
     return ["---", *(f"{key}: {_yaml_value(value)}" for key, value in meta.items()), "---"]

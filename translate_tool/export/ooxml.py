@@ -55,6 +55,11 @@ TBLPR_ORDER = (
     "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription",
     "w:tblPrChange",
 )  # fmt: skip
+# Sides of `w:tcBorders`; transitional files name the sides left/right, strict ones start/end.
+TCBORDERS_ORDER = (
+    "w:top", "w:left", "w:start", "w:bottom", "w:right", "w:end", "w:insideH", "w:insideV",
+    "w:tl2br", "w:tr2bl",
+)  # fmt: skip
 
 CUSTOM_PROPS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
@@ -67,8 +72,12 @@ def _child(parent: BaseOxmlElement, tag: str, order: tuple[str, ...], **attrs: s
     element = parent.find(qn(tag))
     if element is None:
         element = OxmlElement(tag)
-        later = order[order.index(tag) + 1 :]
-        parent.insert_element_before(element, *later)
+        later = {qn(name) for name in order[order.index(tag) + 1 :]}
+        successor = next((child for child in parent if child.tag in later), None)
+        if successor is not None:
+            successor.addprevious(element)
+        else:
+            parent.append(element)
     for name, value in attrs.items():
         element.set(qn(name), value)
     return element
@@ -122,6 +131,18 @@ def add_bookmark(paragraph, name: str, bookmark_id: int) -> None:
     p.append(end)
 
 
+def link_to_bookmark(run, bookmark: str) -> None:
+    """Make `run` a link to the bookmark called `bookmark` in the same document (`w:hyperlink`).
+
+    An internal link needs no relationship: `w:anchor` names the bookmark. Word follows it with
+    Ctrl+click, LibreOffice with a click; printed, it is the run's text as formatted.
+    """
+    r = run._r
+    link = OxmlElement("w:hyperlink", {qn("w:anchor"): bookmark, qn("w:history"): "1"})
+    r.addprevious(link)
+    link.append(r)
+
+
 # --- tables --------------------------------------------------------------------------------
 
 
@@ -139,6 +160,17 @@ def shade_cell(cell, fill: str) -> None:
     """Fill a table cell's background with a colour given as six hex digits."""
     tcpr = cell._tc.get_or_add_tcPr()
     _child(tcpr, "w:shd", TCPR_ORDER, **{"w:val": "clear", "w:color": "auto", "w:fill": fill.upper()})
+
+
+def set_cell_border(cell, side: str, size_pt: float, colour: str) -> None:
+    """A solid border on one side (`left`, `right`, `top`, `bottom`) of a cell, over the table's.
+
+    `w:sz` is in eighths of a point (2 to 96).
+    """
+    tcpr = cell._tc.get_or_add_tcPr()
+    borders = _child(tcpr, "w:tcBorders", TCPR_ORDER)
+    attrs = {"w:val": "single", "w:sz": str(round(size_pt * 8)), "w:space": "0", "w:color": colour.upper()}
+    _child(borders, f"w:{side}", TCBORDERS_ORDER, **attrs)
 
 
 def set_cell_margins(table, top: int, side: int, bottom: int) -> None:
