@@ -79,13 +79,14 @@ VALID_DOUBLES = frozenset(["that", "had", "is"])
 # clearly below its median: by more than CONFIDENCE_K robust standard deviations (1.4826 x MAD)
 # and by at least CONFIDENCE_MIN_GAP nats per token (e^-0.2 ~ 18% lower mean token probability),
 # so a document of uniformly scored passages gets no flags. Fewer than CONFIDENCE_MIN_BLOCKS
-# scored passages are too few to compare; passages of fewer than CONFIDENCE_MIN_TOKENS tokens
-# (names, headings) have noisy scores and are left out.
+# scored passages are too few to compare; passages of fewer than CONFIDENCE_MIN_WORDS Arabic
+# words (names, headings) have noisy scores and are left out. Counted on the source, not on
+# decoded tokens, so a passage reused from the memory is judged exactly as when it was new.
 CONFIDENCE_MIN_BLOCKS = 8
 CONFIDENCE_DECILE = 0.10
 CONFIDENCE_K = 2.0
 CONFIDENCE_MIN_GAP = 0.2
-CONFIDENCE_MIN_TOKENS = 4
+CONFIDENCE_MIN_WORDS = 3
 LOW_CONFIDENCE = f"low model confidence (bottom {CONFIDENCE_DECILE:.0%} of this document)"
 
 
@@ -489,10 +490,6 @@ def check_split(block: Block) -> Flag | None:
 # --- confidence ------------------------------------------------------------------------
 
 
-def _tokens(block: Block) -> int:
-    return sum(s.tokens for s in block.sentences)
-
-
 def low_confidence(article: Article) -> set[int]:
     """ids of the blocks whose score is an outlier low for this article (see CONFIDENCE_*)."""
     scored = [
@@ -501,7 +498,7 @@ def low_confidence(article: Article) -> set[int]:
         if b.score is not None
         and b.origin is not Origin.REVIEWED
         and b.target.strip()
-        and not 0 < _tokens(b) < CONFIDENCE_MIN_TOKENS  # 0: from memory, count unknown
+        and len(b.source.split()) >= CONFIDENCE_MIN_WORDS
     ]
     if len(scored) < CONFIDENCE_MIN_BLOCKS:
         return set()
