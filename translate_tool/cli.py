@@ -163,7 +163,7 @@ def _translate(articles, model: ModelRef, state: State, tm_path: Path | None, gl
         applied = memory.apply(articles, model.label())
         log.info("translation memory: %d reviewed, %d reused", applied.reviewed, applied.memory)
     total = count_pending_sentences(articles)
-    label = f"Translating {len(articles)} article{'s' if len(articles) != 1 else ''}"
+    label = f"Translating {len(articles)} article{'s' if len(articles) != 1 else ''}, sentences"
     with _progress(total, label, state.quiet) as update:
         translate_articles(articles, model.load, update, glossary=glossary)
     if memory is not None and model.translator is not None:
