@@ -530,3 +530,30 @@ def test_reading_is_pure(exported):
 def test_help(capsys):
     code, out, _ = run(capsys, "review", "import", "--help")
     assert code == 0 and "REVIEWED.docx" in out and "--tm" in out
+
+
+def test_acceptance_export_edit_in_libreoffice_import_export_again(
+    capsys, libreoffice, tmp_path, seed_path, synthetic_model
+):
+    """The issue's 'done when': the second export carries the LibreOffice edit, marked reviewed."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert run(capsys, "export", seed_path, "--model", synthetic_model, "--out-dir", first)[0] == 0
+    docx = first / f"{seed_path.stem}.docx"
+    edited = libreoffice_edit(
+        libreoffice, docx, tmp_path / "reviewed.docx", 7, "Edited by a reviewer.", False
+    )
+    code, out, _ = run(capsys, "review", "import", edited)
+    assert code == 0 and out.startswith("1 changed")
+    assert run(capsys, "export", seed_path, "--model", synthetic_model, "--out-dir", second)[0] == 0
+    row = Document(str(second / f"{seed_path.stem}.docx")).tables[0].rows[7]
+    assert row.cells[1].paragraphs[0].text == "Edited by a reviewer."
+    assert "REV" in row.cells[0].text
+    md_row = next(
+        line
+        for line in (second / f"{seed_path.stem}.md").read_text(encoding="utf-8").splitlines()
+        if "Edited by a reviewer." in line
+    )
+    assert "REV" in md_row
+    # and a second import of the same file changes nothing
+    code, out, _ = run(capsys, "review", "import", edited)
+    assert code == 0 and "1 already recorded" in out
