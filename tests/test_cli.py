@@ -132,3 +132,21 @@ def test_version(capsys):
 
     code, out, _ = run(capsys, "--version")
     assert code == 0 and __version__ in out
+
+
+def test_force_translates_a_file_without_arabic(tmp_path, capsys, synthetic_model):
+    english = tmp_path / "english.txt"
+    english.write_bytes(BAD_INPUTS["english.txt"])
+    code, out, err = run(capsys, "translate", english, "--model", synthetic_model, "--force", "--no-tm")
+    assert code == 0, err
+    assert len(out.rstrip("\n").split("\n\n")) == 2
+
+
+def test_quiet_and_verbose(tmp_path, capsys, seed_path, synthetic_model):
+    code, out, err = run(capsys, "-q", "export", seed_path, "--model", synthetic_model, "--out-dir", tmp_path)
+    assert code == 0 and err == ""  # not even the QA summary
+    assert out.split() == [str(tmp_path / f"{seed_path.stem}.docx"), str(tmp_path / f"{seed_path.stem}.md")]
+    code, out2, err = run(
+        capsys, "-v", "export", seed_path, "--model", synthetic_model, "--out-dir", tmp_path
+    )
+    assert code == 0 and "INFO" in err and out2 == out  # diagnostics never reach stdout
