@@ -96,7 +96,7 @@ def test_english_allowed_with_force():
 
 
 def test_missing_and_folder(tmp_path):
-    with pytest.raises(InputError, match="no such file"):
+    with pytest.raises(InputError, match="no such text file"):
         read_article(tmp_path / "nope.txt")
     with pytest.raises(InputError, match="folder"):
         read_article(tmp_path)

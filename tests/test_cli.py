@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from docx import Document
-
-from translate_tool.cli import main
+from helpers import run_cli as run
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -15,12 +14,6 @@ BAD_INPUTS = {
     "binary.txt": b"\x7fELF\x02\x01\x01\x00\x00\x00\x00",
     "english.txt": b"This is an English article.\n\nIt has no Arabic at all.",
 }
-
-
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_export_seed(tmp_path, capsys, seed_path, synthetic_model):

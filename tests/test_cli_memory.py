@@ -6,16 +6,10 @@ import shutil
 import zipfile
 
 from docx import Document
+from helpers import run_cli as run
 
 from translate_tool.article import read_article
-from translate_tool.cli import main
 from translate_tool.memory import ReviewChange, TranslationMemory
-
-
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _english_column(path):

@@ -5,16 +5,9 @@ from __future__ import annotations
 import re
 
 from docx import Document
-
-from translate_tool.cli import main
+from helpers import run_cli as run
 
 ROOT_GLOSSARY = "seeds/glossary.csv"
-
-
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_seed_with_starter_glossary(tmp_path, capsys, seed_path, synthetic_model):

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
-from fakes import FakeTranslator
+from helpers import FakeTranslator
+from helpers import run_cli as run
 from markdown_it import MarkdownIt
 
 from translate_tool.article import Article, BlockKind, Flag, parse_article
 from translate_tool.checks import run_checks, summary, summary_line
-from translate_tool.cli import main
 from translate_tool.export import COMBINED, EXPORTERS, NOTHING_FLAGGED, english_title
 from translate_tool.export.docx import (
     ARABIC_FONT,
@@ -198,8 +198,8 @@ def test_all_arabic_cells_are_right_to_left(combined):
         for row in table.rows:
             for paragraph in row.cells[2].paragraphs:
                 assert paragraph._p.pPr.find(qn("w:bidi")) is not None
-                for run in paragraph.runs:
-                    rpr = run._r.rPr
+                for text_run in paragraph.runs:
+                    rpr = text_run._r.rPr
                     assert rpr.find(qn("w:rtl")) is not None
                     assert rpr.find(qn("w:rFonts")).get(qn("w:cs")) == ARABIC_FONT
 
@@ -275,8 +275,8 @@ def test_qa_summary_counts_what_run_checks_found():
 
 def set_english(cell, text: str) -> None:
     paragraph = cell.paragraphs[0]
-    for run in paragraph.runs[1:]:
-        run._r.getparent().remove(run._r)
+    for extra in paragraph.runs[1:]:
+        extra._r.getparent().remove(extra._r)
     paragraph.runs[0].text = text
 
 
@@ -438,12 +438,6 @@ def test_markdown_registry(articles):
 
 
 # --- the command line ------------------------------------------------------------------------------
-
-
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_combine_writes_one_docx_and_one_md(tmp_path, capsys, seed_path, synthetic_model):

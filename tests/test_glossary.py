@@ -3,7 +3,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from fakes import FakeTranslator
+from helpers import FakeTranslator
 
 from translate_tool.article import Article, Block, BlockKind, Origin, read_article
 from translate_tool.checks import run_checks

@@ -19,7 +19,8 @@ import pytest
 from docx import Document
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
-from fakes import FakeTranslator
+from helpers import FakeTranslator
+from helpers import run_cli as run
 
 from translate_tool.article import Article, Flag, Origin, parse_article
 from translate_tool.cli import main
@@ -65,12 +66,6 @@ def exported(tmp_path) -> Path:
     return path
 
 
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def summary(changed, new, updated, recorded, unchanged, unmatched) -> str:
     return (
         f"{changed} changed ({new} new to the memory, {updated} updated, {recorded} already recorded), "
@@ -85,8 +80,8 @@ def english_cell(document, row: int):
 def set_english(cell, text: str) -> None:
     """Replace the English paragraph's text the way typing over it would."""
     paragraph = cell.paragraphs[0]
-    for run in paragraph.runs[1:]:
-        run._r.getparent().remove(run._r)
+    for extra in paragraph.runs[1:]:
+        extra._r.getparent().remove(extra._r)
     paragraph.runs[0].text = text
 
 

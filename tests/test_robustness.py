@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from translate_tool.cli import main
+from helpers import run_cli as run
 
 LONG_WORDS = [
     "أعلنت",
@@ -29,12 +28,6 @@ LONG_WORDS = [
     "والمدارس",
     "والمستشفيات",
 ]
-
-
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_long_paragraph_without_punctuation_is_translated_whole(tmp_path, capsys, synthetic_model):

@@ -199,15 +199,9 @@ def has_arabic(text: str) -> bool:
 
 def read_article(path: Path, *, require_arabic: bool = True) -> Article:
     """Read and parse one article file, refusing input that cannot be a usable article."""
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a text file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    return article_from_bytes(data, path, require_arabic=require_arabic)
+    from .files import read_user_file
+
+    return article_from_bytes(read_user_file(path), path, require_arabic=require_arabic)
 
 
 def article_from_bytes(data: bytes, path: Path | None, *, require_arabic: bool = True) -> Article:

@@ -279,7 +279,7 @@ def export(
     """
     from .checks import summary, summary_line
     from .export import COMBINED, EXPORTERS
-    from .output import write_atomic
+    from .files import write_atomic
 
     formats = formats or FORMATS
     if out_dir.exists() and not out_dir.is_dir():
@@ -435,8 +435,8 @@ def tm_stats(tm_path: Path | None) -> None:
 @tm_option
 def tm_export(output: Path, fmt: str, reviewed_only: bool, tm_path: Path | None) -> None:
     """Write the memory as TMX 1.4b for CAT tools (memoQ, Trados, OmegaT); - for stdout."""
+    from .files import write_atomic
     from .memory import TranslationMemory
-    from .output import write_atomic
 
     with TranslationMemory(_tm_path(tm_path)) as memory:
         data = memory.export_tmx(include_machine=not reviewed_only)

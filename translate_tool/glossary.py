@@ -33,6 +33,7 @@ from pathlib import Path
 
 from .article import has_arabic
 from .errors import InputError
+from .files import read_user_file
 
 APP_NAME = "translate-tool"
 
@@ -267,14 +268,7 @@ def load_glossary(paths: Sequence[Path]) -> Glossary:
 
 
 def read_glossary_file(path: Path) -> list[Term]:
-    if not path.exists():
-        raise InputError(f"{path}: no such glossary file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a glossary file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    data = read_user_file(path, "glossary file")
     if b"\x00" in data:
         raise InputError(f"{path}: not a CSV text file (binary data); save the glossary as CSV UTF-8")
     try:

@@ -607,7 +607,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("corpus", type=Path, help="Arabic text to train the sentencepiece model on")
     parser.add_argument("out", type=Path, help="the .argosmodel file to write")
-    parser.add_argument("--shape", choices=["tiny", "real"], default="tiny", help="tiny (default) or real size")
+    parser.add_argument(
+        "--shape", choices=["tiny", "real"], default="tiny", help="tiny (default) or real size"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     shape = REAL if args.shape == "real" else TINY

@@ -1,10 +1,24 @@
-"""Writing files so that a failure never leaves half a file or clobbers the last good one."""
+"""Reading the user's files with one-line errors, and writing ours so a failure never leaves half a file."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+
+from .errors import InputError
+
+
+def read_user_file(path: Path, what: str = "text file") -> bytes:
+    """The bytes of a file the user named, or an InputError that says in one line what is wrong."""
+    if not path.exists():
+        raise InputError(f"{path}: no such {what}")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a {what}")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
 
 
 def write_atomic(path: Path, data: bytes | str) -> Path:

@@ -1,4 +1,4 @@
-"""A readable stand-in for the model, behind the same Translator interface."""
+"""Test helpers: a readable stand-in for the model (same Translator interface), and the CLI runner."""
 
 from __future__ import annotations
 
@@ -24,3 +24,12 @@ class FakeTranslator:
         if progress:
             progress(len(sentences))
         return out
+
+
+def run_cli(capsys, *args) -> tuple[int, str, str]:
+    """Run the command line in-process: (exit code, stdout, stderr)."""
+    from translate_tool.cli import main
+
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
