@@ -73,3 +73,37 @@ def test_bad_glossary_exits_2_and_writes_nothing(tmp_path, capsys, seed_path, sy
     )
     assert code == 2 and "g.csv" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_machine_text_from_memory_is_not_reused_under_a_new_glossary(
+    tmp_path, capsys, seed_path, synthetic_model
+):
+    assert (
+        run(capsys, "export", seed_path, "--model", synthetic_model, "--out-dir", tmp_path / "plain")[0] == 0
+    )
+    glossary = seed_path.parent / "glossary.csv"
+    code, _, err = run(
+        capsys,
+        "export",
+        seed_path,
+        "--model",
+        synthetic_model,
+        "--out-dir",
+        tmp_path / "g",
+        "--glossary",
+        glossary,
+    )
+    assert code == 0, err
+    table = Document(str(tmp_path / "g" / (seed_path.stem + ".docx"))).tables[0]
+    rows = [(row.cells[1].paragraphs[0].text, row.cells[2].text) for row in table.rows[1:]]
+    assert all("Nagorno-Karabakh" in english for english, arabic in rows if "ناغورني كاراباخ" in arabic)
+    md = (tmp_path / "g" / (seed_path.stem + ".md")).read_text(encoding="utf-8")
+    assert "+ glossary" in md  # the briefing names what made its English
+
+
+def test_translate_takes_a_glossary(capsys, seed_path, synthetic_model):
+    glossary = seed_path.parent / "glossary.csv"
+    code, out, _ = run(
+        capsys, "translate", seed_path, "--model", synthetic_model, "--glossary", glossary, "--no-tm"
+    )
+    assert code == 0 and "Nagorno-Karabakh" in out

@@ -86,8 +86,10 @@ class ModelRef:
     be consulted without loading, or even having, a model.
     """
 
-    def __init__(self, path: Path | None, beam_size: int, stack: contextlib.ExitStack):
-        self.path, self.beam_size, self.stack = path, beam_size, stack
+    def __init__(self, path: Path | None, beam_size: int, stack: contextlib.ExitStack, glossary=None):
+        self.path, self.beam_size, self.stack, self.glossary = path, beam_size, stack, glossary
+        # The glossary changes the machine text, so it is part of what made it.
+        self.suffix = f" + glossary {glossary.fingerprint()}" if glossary else ""
         self.translator = None
 
     def label(self) -> str | None:
@@ -95,9 +97,9 @@ class ModelRef:
         from .packages import find_installed, peek
 
         if self.path is not None:
-            return peek(self.path).label
+            return peek(self.path).label + self.suffix
         try:
-            return find_installed("ar", "en").label
+            return find_installed("ar", "en").label + self.suffix
         except ModelError:
             return None
 
@@ -118,6 +120,7 @@ class ModelRef:
                 )
         log.info("loading model %s from %s", package.label, package.path)
         self.translator = ArgosTranslator(package, DecodeSettings(beam_size=self.beam_size))
+        self.translator.label += self.suffix
         return self.translator
 
 
@@ -150,7 +153,7 @@ def _load_glossary(files: tuple[Path, ...]):
     return load_glossary(paths) if paths else None
 
 
-def _translate(articles, model: ModelRef, state: State, tm_path: Path | None, glossary=None):
+def _translate(articles, model: ModelRef, state: State, tm_path: Path | None):
     """Memory first (reviewed, then same-model machine text), the model for the rest; then QA."""
     from .checks import run_checks
     from .pipeline import count_pending_sentences, translate_articles
@@ -165,10 +168,10 @@ def _translate(articles, model: ModelRef, state: State, tm_path: Path | None, gl
     total = count_pending_sentences(articles)
     label = f"Translating {len(articles)} article{'s' if len(articles) != 1 else ''}, sentences"
     with _progress(total, label, state.quiet) as update:
-        translate_articles(articles, model.load, update, glossary=glossary)
+        translate_articles(articles, model.load, update, glossary=model.glossary)
     if memory is not None and model.translator is not None:
         memory.record_machine(articles, model.translator.label)
-    run_checks(articles, glossary)
+    run_checks(articles, model.glossary)
     return articles
 
 
@@ -296,7 +299,8 @@ def export(
     glossary = _load_glossary(glossary_files)
     with contextlib.ExitStack() as stack:
         articles = _read_inputs(paths, force)
-        _translate(articles, ModelRef(model, beam_size, stack), state, _tm_path(tm_path, no_tm), glossary)
+        model_ref = ModelRef(model, beam_size, stack, glossary)
+        _translate(articles, model_ref, state, _tm_path(tm_path, no_tm))
     generated = datetime.now(timezone.utc).replace(microsecond=0)
     for article in articles:
         article.generated_at = generated
@@ -325,6 +329,7 @@ def export(
 @force_option
 @tm_option
 @no_tm_option
+@glossary_option
 @click.pass_obj
 def translate(
     state: State,
@@ -334,6 +339,7 @@ def translate(
     force: bool,
     tm_path: Path | None,
     no_tm: bool,
+    glossary_files: tuple[Path, ...],
 ) -> None:
     """Translate one article and print the English to stdout, a blank line between passages.
 
@@ -346,7 +352,8 @@ def translate(
     else:
         article = read_article(input, require_arabic=not force)
     with contextlib.ExitStack() as stack:
-        _translate([article], ModelRef(model, beam_size, stack), state, _tm_path(tm_path, no_tm))
+        model_ref = ModelRef(model, beam_size, stack, _load_glossary(glossary_files))
+        _translate([article], model_ref, state, _tm_path(tm_path, no_tm))
     click.echo("\n\n".join(block.target for block in article.blocks))
 
 

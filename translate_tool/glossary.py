@@ -189,6 +189,13 @@ class Glossary:
     def __len__(self) -> int:
         return len(self._terms)
 
+    def fingerprint(self) -> str:
+        """A short hash of the terms: machine text made with another glossary is not reused."""
+        import hashlib
+
+        pairs = sorted((key, term.english) for key, term in self._terms.items())
+        return hashlib.sha1(repr(pairs).encode("utf-8")).hexdigest()[:8]
+
     def __iter__(self) -> Iterator[Term]:
         return iter(self._terms.values())
 
