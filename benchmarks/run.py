@@ -119,6 +119,7 @@ def decode_options(settings) -> dict:
         "beam_size": settings.beam_size,
         "length_penalty": settings.length_penalty,
         "max_batch_size": settings.max_batch_size,
+        "batch_type": settings.batch_type,
         "max_decoding_length": settings.max_decoding_length,
         "replace_unknowns": True,
         "return_scores": True,
@@ -279,7 +280,7 @@ def sweep(opts: argparse.Namespace) -> dict:
             )
         return sum(len(r.hypotheses[0]) for r in model.translate_batch(pieces, **options))
 
-    run(settings.max_batch_size, "examples", "one call")  # warm up
+    run(settings.max_batch_size, settings.batch_type, "one call")  # warm up
     times: dict[str, list[float]] = {label: [] for label, *_ in SWEEP}
     tokens: dict[str, int] = {}
     for _ in range(opts.sweep_repeats):
@@ -287,7 +288,11 @@ def sweep(opts: argparse.Namespace) -> dict:
             t0 = time.perf_counter()
             tokens[label] = run(size, batch_type, how)
             times[label].append(time.perf_counter() - t0)
-    return {"times": times, "target_tokens": tokens, "current": settings.max_batch_size}
+    return {
+        "times": times,
+        "target_tokens": tokens,
+        "current": [settings.max_batch_size, settings.batch_type],
+    }
 
 
 def install_for_argos(opts: argparse.Namespace) -> dict:
@@ -538,7 +543,8 @@ def render(report: dict) -> str:
         "its hard-coded length_penalty 0.2 and ctranslate2's default max_decoding_length 256.",
         f"- Batching: (a) argostranslate's own — one `translate_batch` per block, "
         f'`max_batch_size={a["settings"]["batch_size"]}, batch_type="tokens"` (its ARGOS_BATCH_SIZE default); '
-        f"(b) and (c) `max_batch_size={s['max_batch_size']}` (examples), longest first.",
+        f'(b) and (c) `max_batch_size={s["max_batch_size"]}, batch_type="{s["batch_type"]}"`, longest first, '
+        f"in calls of up to {s['sentences_per_call']} sentences.",
         f"- Each figure is the median of {report['repeats']} runs; every run is a fresh process; arms run "
         f"interleaved (a, b, c, a, b, c, ...) after one discarded warm-up round. Network access is "
         f"blocked by an audit hook in every run (none was attempted); argostranslate's MiniSBD splitter is "
@@ -628,7 +634,7 @@ def render_sweep(result: dict, settings: dict) -> list[str]:
         (
             label
             for label, size, kind, how in SWEEP
-            if (size, kind, how) == (settings["max_batch_size"], "examples", "one call")
+            if (size, kind, how) == (settings["max_batch_size"], settings["batch_type"], "one call")
         ),
         None,
     )
@@ -687,21 +693,22 @@ def notes(report: dict) -> list[str]:
         )
     calls_a, calls_b = a["counts"]["calls"][0], b["counts"]["calls"][0]
     sentences_a = a["counts"]["sentences"][0]
-    batch = report["settings"]["max_batch_size"]
+    st = report["settings"]
+    batch = f"{st['max_batch_size']} {'tokens' if st['batch_type'] == 'tokens' else 'sentences'}"
     out.append(
         f"Why (a) is slower: argostranslate makes one `translate_batch` call per block ({calls_a} calls, "
         f"{sentences_a / max(calls_a, 1):.1f} sentences each on average) and batches by "
         f"{a['settings']['batch_size']} tokens, so nearly every sentence is decoded alone and the "
         f"{report['settings']['threads']} threads have little to share. translate-tool sorts all sentences "
         f"of the run by length and decodes them in full batches of {batch} ({calls_b} call(s) of up to "
-        f"{batch * 4} sentences, so the progress bar moves). Reading, segmenting, tokenising and "
+        f"{st['sentences_per_call']} sentences, so the progress bar moves). Reading, segmenting, tokenising and "
         "detokenising cost little: (b) includes them, (c) does not."
     )
     extra_rss = b["peak_rss_mb"] - a["peak_rss_mb"]
     if extra_rss > 20:
         out.append(
             f"(b) peaks about {extra_rss:.0f} MB above (a): a batch of "
-            f"{report['settings']['max_batch_size']} sentences × beam {report['settings']['beam_size']} "
+            f"{batch} × beam {report['settings']['beam_size']} "
             "holds more activations and decoder state at once than one sentence does. Smaller batches use "
             "less (see the sweep for their speed)."
         )
@@ -711,7 +718,8 @@ def notes(report: dict) -> list[str]:
         ours = next(
             label
             for label, size, kind, how in SWEEP
-            if (size, kind, how) == (report["settings"]["max_batch_size"], "examples", "one call")
+            if (size, kind, how)
+            == (report["settings"]["max_batch_size"], report["settings"]["batch_type"], "one call")
         )
         best = min(medians, key=medians.get)
         gain = medians[ours] / medians[best]

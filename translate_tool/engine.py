@@ -29,7 +29,14 @@ class DecodeSettings:
 
     beam_size: int = 4
     length_penalty: float = 0.2
-    max_batch_size: int = 32
+    # Batches are capped in tokens, not sentences: as fast as 32 sentences per batch on the seed
+    # (BENCHMARKS.md), but the decoder's memory no longer grows with how long the longest
+    # sentences of a run happen to be (531 -> 401 MB peak on ten seed articles).
+    max_batch_size: int = 1024
+    batch_type: str = "tokens"
+    # Sentences per translate_batch call: calls are split only so that the progress bar moves;
+    # inside a call CTranslate2 forms the batches.
+    sentences_per_call: int = 128
     threads: int = 0  # CTranslate2 intra_threads; 0 lets it use every core
     # Real Argos models were trained on sentences well under this; longer input is cut into
     # pieces at word starts (never truncated) and the translations are joined again.
@@ -119,9 +126,7 @@ class ArgosTranslator:
         prefix = self.package.target_prefix
         order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]), reverse=True)
         outputs: list[tuple[str, float, int]] = [("", 0.0, 0)] * len(pieces)
-        # Several batches per call keeps the decoder busy; calls are split only so that the
-        # progress bar moves.
-        chunk = s.max_batch_size * 4
+        chunk = s.sentences_per_call
         remaining = Counter(owner)
         for start in range(0, len(order), chunk):
             todo = [i for i in order[start : start + chunk] if pieces[i]]
@@ -132,6 +137,7 @@ class ArgosTranslator:
                     beam_size=s.beam_size,
                     length_penalty=s.length_penalty,
                     max_batch_size=s.max_batch_size,
+                    batch_type=s.batch_type,
                     max_decoding_length=s.max_decoding_length,
                     replace_unknowns=True,
                     return_scores=True,
