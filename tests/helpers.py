@@ -33,3 +33,19 @@ def run_cli(capsys, *args) -> tuple[int, str, str]:
     code = main([str(a) for a in args])
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def translated_seed(english=lambda i: f"English for passage {i}"):
+    """The seed article with readable fake English (`english(i)` for block i) and fixed metadata."""
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from translate_tool.article import parse_article
+
+    seed = next((Path(__file__).resolve().parent.parent / "seeds").glob("[0-9]*.txt"))
+    article = parse_article(seed.read_text(encoding="utf-8"), seed)
+    for i, block in enumerate(article.blocks):
+        block.target = english(i)
+    article.model = "translate-ar_en 1.9"
+    article.generated_at = datetime(2024, 5, 1, 9, 30, tzinfo=timezone.utc)
+    return article

@@ -13,8 +13,9 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm
+from helpers import translated_seed
 
-from translate_tool.article import Article, BlockKind, Flag, Origin, parse_article
+from translate_tool.article import Article, BlockKind, Flag, Origin
 from translate_tool.export import EXPORTERS
 from translate_tool.export.docx import ARABIC_FONT, FORMAT_NAME, render_docx, row_bookmark
 from translate_tool.export.ooxml import read_custom_properties
@@ -23,12 +24,7 @@ SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ab347057d505572f.
 
 
 def seed_article() -> Article:
-    article = parse_article(SEED.read_text(encoding="utf-8"), SEED)
-    for i, block in enumerate(article.blocks):
-        block.target = f"English for passage {i}"
-    article.model = "translate-ar_en 1.9"
-    article.generated_at = datetime(2024, 5, 1, 9, 30, tzinfo=timezone.utc)
-    return article
+    return translated_seed()
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from helpers import translated_seed
 from markdown_it import MarkdownIt
 
-from translate_tool.article import Article, BlockKind, Flag, Origin, parse_article
+from translate_tool.article import Article, BlockKind, Flag, Origin
 from translate_tool.export import EXPORTERS
 from translate_tool.export.markdown import escape_inline, render_markdown
 
@@ -21,12 +21,7 @@ OUR_TAGS = {'<div dir="rtl">', "</div>", '<span dir="rtl">', "</span>", "<sub>",
 
 
 def seed_article() -> Article:
-    article = parse_article(SEED.read_text(encoding="utf-8"), SEED)
-    for i, block in enumerate(article.blocks):
-        block.target = f"English for passage {i}"
-    article.model = "translate-ar_en 1.9"
-    article.generated_at = datetime(2024, 5, 1, 9, 30, tzinfo=timezone.utc)
-    return article
+    return translated_seed()
 
 
 def split_front_matter(text: str) -> tuple[str, str]:

@@ -18,6 +18,7 @@ from xml.etree import ElementTree
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
+from helpers import translated_seed
 
 from translate_tool.article import Article, Flag, Origin, parse_article
 from translate_tool.export import english_title
@@ -36,14 +37,12 @@ pytestmark = pytest.mark.skipif(
 
 
 def seed_article() -> Article:
-    article = parse_article(SEED.read_text(encoding="utf-8"), SEED)
-    for i, block in enumerate(article.blocks):
-        block.target = f"English for passage {i}. " + "The ministry said the operation continues. " * (i % 4)
+    article = translated_seed(
+        lambda i: f"English for passage {i}. " + "The ministry said the operation continues. " * (i % 4)
+    )
     article.blocks[0].target = "Azerbaijan launches military operation in Nagorno-Karabakh"
     article.blocks[3].flags = [Flag("numbers", "60 is missing from the English")]
     article.blocks[4].origin = Origin.REVIEWED
-    article.model = "translate-ar_en 1.9"
-    article.generated_at = datetime(2024, 5, 1, 9, 30, tzinfo=timezone.utc)
     return article
 
 
