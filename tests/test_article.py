@@ -105,3 +105,14 @@ def test_missing_and_folder(tmp_path):
 def test_heading_needs_no_closing_punctuation():
     article = parse_article("العنوان\n\nفقرة أولى طويلة بما يكفي لتكون فقرة.\n\nقسم جديد\n\nفقرة ثانية هنا.")
     assert kinds(article) == [BlockKind.TITLE, BlockKind.PARAGRAPH, BlockKind.HEADING, BlockKind.PARAGRAPH]
+
+
+def test_damaged_utf8_is_refused_not_read_as_cp1256():
+    data = "قال الرئيس إن الوضع هادئ في المنطقة اليوم.".encode()
+    with pytest.raises(InputError, match="damaged UTF-8"):
+        decode_bytes(data[:10] + b"\xff" + data[10:])
+
+
+def test_tatweel_alone_is_not_arabic():
+    with pytest.raises(InputError, match="no Arabic"):
+        article_from_bytes("ـــ ـــ\n".encode(), Path("t.txt"))

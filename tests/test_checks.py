@@ -251,3 +251,20 @@ def test_run_checks_keeps_other_flags_and_is_idempotent():
     assert summary_line([article]) == "none of the 2 passages was flagged"
     article.blocks[1].flags = block.flags = [Flag("numbers", "x")]
     assert summary_line([article]) == "2 of 2 passages need attention"
+
+
+def test_a_sentence_left_empty_is_flagged():
+    from translate_tool.article import Block, BlockKind, Sentence
+
+    block = Block(BlockKind.PARAGRAPH, "قال أحمد. ثم ذهب. وعاد إلى البيت.")
+    block.sentences = [
+        Sentence("قال أحمد.", "Ahmed said."),
+        Sentence("ثم ذهب.", ""),
+        Sentence("وعاد إلى البيت.", "He came home."),
+    ]
+    block.target = "Ahmed said. He came home."
+    flags = check_block(block)
+    assert [f.message for f in flags] == ["no English for sentence 2 of 3"]
+    block.sentences[1].target = "Then he left."
+    block.target = "Ahmed said. Then he left. He came home."
+    assert not [f for f in check_block(block) if f.check == "empty"]

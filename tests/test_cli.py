@@ -143,3 +143,69 @@ def test_quiet_and_verbose(tmp_path, capsys, seed_path, synthetic_model):
         capsys, "-v", "export", seed_path, "--model", synthetic_model, "--out-dir", tmp_path
     )
     assert code == 0 and "INFO" in err and out2 == out  # diagnostics never reach stdout
+
+
+def test_unwritable_out_dir_is_refused_before_translating(tmp_path, capsys, seed_path, synthetic_model):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, out, err = run(
+        capsys, "export", seed_path, "--model", synthetic_model, "--out-dir", blocker / "sub"
+    )
+    assert code == 2 and out == "" and "is a file, not a folder" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_debug_keeps_exit_codes_and_adds_the_traceback(tmp_path, capsys, synthetic_model):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    code, _, err = run(capsys, "--debug", "export", empty, "--model", synthetic_model, "--out-dir", tmp_path)
+    assert code == 2 and "Traceback" in err and err.rstrip().endswith("nothing to translate")
+
+
+def test_the_same_file_twice_is_one_article(tmp_path, capsys, seed_path, synthetic_model):
+    code, out, err = run(
+        capsys,
+        "export",
+        seed_path,
+        str(seed_path),
+        "--model",
+        synthetic_model,
+        "--out-dir",
+        tmp_path,
+        "--format",
+        "md",
+    )
+    assert code == 0, err
+    assert out.split() == [str(tmp_path / f"{seed_path.stem}.md")]
+
+
+def test_names_that_differ_only_in_case_collide(tmp_path, capsys, seed_path, synthetic_model):
+    (tmp_path / "in").mkdir()
+    for name in ("Brief.txt", "brief.txt"):
+        (tmp_path / "in" / name).write_bytes(seed_path.read_bytes())
+    code, _, err = run(
+        capsys, "export", tmp_path / "in", "--model", synthetic_model, "--out-dir", tmp_path / "o"
+    )
+    assert code == 2 and "would both write" in err and not (tmp_path / "o").exists()
+
+
+def test_empty_combine_name_is_refused(tmp_path, capsys, seed_path, synthetic_model):
+    code, _, err = run(
+        capsys, "export", seed_path, "--combine", "", "--model", synthetic_model, "--out-dir", tmp_path
+    )
+    assert code == 2 and "--combine" in err
+
+
+def test_corrupt_tokenizer_is_one_line_exit_1(tmp_path, capsys, seed_path, synthetic_model):
+    import zipfile
+
+    with zipfile.ZipFile(synthetic_model) as archive:
+        archive.extractall(tmp_path / "pkg")
+    folder = next((tmp_path / "pkg").iterdir())
+    (folder / "sentencepiece.model").write_bytes(b"garbage")
+    code, _, err = run(capsys, "translate", seed_path, "--model", folder, "--no-tm")
+    assert (
+        code == 1
+        and err.startswith("error: cannot load the tokenizer")
+        and len(err.strip().splitlines()) == 1
+    )

@@ -394,3 +394,10 @@ def test_reviewed_blocks_are_not_translated():
     translator = Gibberish()
     translate_articles([Article([block])], lambda: translator, glossary=glossary)
     assert translator.calls == [] and block.target == "In Baku"
+
+
+def test_a_term_without_letters_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_text("ناغورني كاراباخ,Nagorno-Karabakh\nـــ,Tatweel\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"g\.csv:2: the first column must be the Arabic term"):
+        load_glossary([path])

@@ -100,7 +100,9 @@ def source_key(text: str) -> str:
 
 # --- reading ---------------------------------------------------------------------------
 
-ARABIC_LETTER = re.compile(r"[\u0621-\u064A\u0671-\u06D3\u06FA-\u06FF]")
+# Arabic letters, without the tatweel (U+0640), which is decoration, not a letter.
+ARABIC_LETTER = re.compile(r"[\u0621-\u063F\u0641-\u064A\u0671-\u06D3\u06FA-\u06FF]")
+UTF8_ARABIC_PAIR = re.compile(rb"[\xd8-\xdb][\x80-\xbf]")
 
 # Web-page chrome: lines a news site wraps around an article. Each rule names a pattern
 # that a whole line must match; keep them about *kinds* of line, not one site's wording.
@@ -143,12 +145,16 @@ def decode_bytes(data: bytes, name: str = "input") -> str:
         raise InputError(f"{name}: looks like a binary file, not text")
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1256")
-    except UnicodeDecodeError:
-        raise InputError(f"{name}: not UTF-8 and not Windows-1256 text; save it as UTF-8") from None
+    except UnicodeDecodeError as exc:
+        # UTF-8 Arabic with one bad byte would read as Arabic letters in cp1256 too (every
+        # letter becomes a ط/ظ pair), so look at the byte pattern before falling back.
+        high = sum(1 for b in data if b >= 0x80)
+        pairs = len(UTF8_ARABIC_PAIR.findall(data))
+        if high and 2 * pairs / high > 0.6:
+            raise InputError(
+                f"{name}: damaged UTF-8 (invalid byte at offset {exc.start}); fix or re-save it"
+            ) from None
+    text = data.decode("cp1256")  # defines all 256 byte values, so it cannot fail
     letters = [c for c in text if c.isalpha()]
     arabic = sum(1 for c in letters if ARABIC_LETTER.match(c))
     if not letters or arabic / len(letters) < 0.5:

@@ -109,6 +109,8 @@ def check_block(block: Block, glossary: Glossary | None = None) -> list[Flag]:
     target = block.target
     if not reviewed and (flag := check_empty(block.source, target)):
         return [flag]
+    if not reviewed and (flag := check_empty_sentence(block)):
+        return [flag]
     if not target.strip():
         return []
     found = [
@@ -183,6 +185,17 @@ def check_empty(source: str, target: str) -> Flag | None:
             _toolkit_fails("untranslated", source, target) or _toolkit_fails("blank", source, target)
         )
     return Flag("empty", "no English for this passage") if empty else None
+
+
+def check_empty_sentence(block: Block) -> Flag | None:
+    """A sentence the model left empty vanishes from the joined English: say which one."""
+    if block.origin is not Origin.MACHINE or len(block.sentences) < 2:
+        return None
+    empty = [i for i, s in enumerate(block.sentences, 1) if has_content(s.source) and not s.target.strip()]
+    if not empty:
+        return None
+    which = ", ".join(str(i) for i in empty)
+    return Flag("empty", f"no English for sentence {which} of {len(block.sentences)}")
 
 
 # --- numbers ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -124,6 +125,17 @@ class ModelRef:
         return self.translator
 
 
+def _check_out_dir(out_dir: Path) -> None:
+    """Refuse an output folder we could not write, before spending minutes translating."""
+    probe = out_dir
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise InputError(f"--out-dir {out_dir}: {probe} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"--out-dir {out_dir}: {probe} is not writable")
+
+
 def _expand_inputs(inputs: tuple[Path, ...]) -> list[Path]:
     """A folder stands for every .txt file directly in it, in name order."""
     paths: list[Path] = []
@@ -135,7 +147,9 @@ def _expand_inputs(inputs: tuple[Path, ...]) -> list[Path]:
             paths.extend(found)
         else:
             paths.append(path)
-    return paths
+    # The same file named twice (or also found in a named folder) is one article.
+    unique = {p.resolve(): p for p in reversed(paths)}
+    return [p for p in paths if unique.get(p.resolve()) is p]
 
 
 def _read_inputs(inputs: list[Path], force: bool):
@@ -285,17 +299,20 @@ def export(
     from .files import write_atomic
 
     formats = formats or FORMATS
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"--out-dir {out_dir}: exists and is not a folder")
+    _check_out_dir(out_dir)
     paths = _expand_inputs(inputs)
-    stems = [combine] if combine else [p.stem for p in paths]
-    if combine and ("/" in combine or "\\" in combine or combine.startswith(".")):
-        raise InputError(f"--combine {combine!r}: give a plain file name, without folders")
-    owners: dict[str, Path] = {}
-    for stem, path in zip(stems, paths if not combine else paths[:1], strict=True):
-        if stem in owners:
-            raise InputError(f"{path} and {owners[stem]} would both write {out_dir / stem}.*; use --combine")
-        owners[stem] = path
+    if combine is not None:
+        if not combine.strip() or "/" in combine or "\\" in combine or combine.startswith("."):
+            raise InputError(f"--combine {combine!r}: give a plain file name, without folders")
+    else:
+        owners: dict[str, Path] = {}
+        for path in paths:
+            stem = path.stem.casefold()  # a.txt and A.txt collide on Windows and macOS
+            if stem in owners:
+                raise InputError(
+                    f"{path} and {owners[stem]} would both write {out_dir / path.stem}.*; use --combine"
+                )
+            owners[stem] = path
     glossary = _load_glossary(glossary_files)
     with contextlib.ExitStack() as stack:
         articles = _read_inputs(paths, force)
@@ -308,7 +325,7 @@ def export(
     documents = []
     for fmt in formats:
         render, suffix = EXPORTERS[fmt]
-        if combine:
+        if combine is not None:
             documents.append((out_dir / (combine + suffix), COMBINED[fmt](articles, combine)))
         else:
             documents.extend((out_dir / (a.source_path.stem + suffix), render(a)) for a in articles)
@@ -530,21 +547,31 @@ def main(argv: list[str] | None = None) -> int:
         cli.main(args=argv, prog_name="translate-tool", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.Abort:
-        click.echo("interrupted", err=True)
+    except click.Abort as exc:
+        # click turns Ctrl-C (and EOF on a prompt) into Abort when it does not exit itself.
+        if isinstance(exc.__context__, EOFError):
+            click.echo("error: unexpected end of input", err=True)
+            return 1
+        click.echo("interrupted; every file written is whole, unfinished ones were not written", err=True)
         return 130
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
     except TranslateToolError as exc:
-        if debug:
-            raise
-        click.echo(f"error: {exc}", err=True)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        click.echo("interrupted; documents are written whole or not at all", err=True)
-        return 130
+        return _fail(str(exc), exc.exit_code, debug)
+    except OSError as exc:  # a folder we cannot write, a full disk: not a bug, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}", 1, debug)
     return 0
+
+
+def _fail(message: str, code: int, debug: bool) -> int:
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+    click.echo(f"error: {message}", err=True)
+    return code
 
 
 if __name__ == "__main__":

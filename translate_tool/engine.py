@@ -81,6 +81,10 @@ class ArgosTranslator:
         self.label = package.label
         self.tokenizer = load_tokenizer(package)
         try:
+            self.tokenizer.encode("")  # argostranslate's tokenizers load lazily: fail here, clearly
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ModelError(f"cannot load the tokenizer of {package.path}: {exc}") from None
+        try:
             self.model = ctranslate2.Translator(
                 str(package.model_dir), device="cpu", inter_threads=1, intra_threads=self.settings.threads
             )
@@ -131,7 +135,7 @@ class ArgosTranslator:
         for start in range(0, len(order), chunk):
             todo = [i for i in order[start : start + chunk] if pieces[i]]
             if todo:
-                results = self.model.translate_batch(
+                results = self._translate_batch(
                     [pieces[i] for i in todo],
                     target_prefix=[[prefix]] * len(todo) if prefix else None,
                     beam_size=s.beam_size,
@@ -151,6 +155,12 @@ class ArgosTranslator:
                     finished += remaining[owner[i]] == 0
                 progress(finished)
         return outputs
+
+    def _translate_batch(self, *args, **kwargs):
+        try:
+            return self.model.translate_batch(*args, **kwargs)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"the model failed while translating: {exc}") from None
 
     def _finish(self, tokens: list[str], score: float) -> tuple[str, float, int]:
         prefix = self.package.target_prefix

@@ -182,9 +182,15 @@ def unpack(source: Path, dest_root: Path) -> Path:
                             out.write(chunk)
                 load_package(staging / top)  # refuse a broken package before it replaces anything
                 final = dest_root / top
-                if final.exists():
-                    shutil.rmtree(final)
-                (staging / top).rename(final)
+                previous = staging / ".previous"
+                if final.exists():  # set the old install aside, so a failed swap can put it back
+                    final.rename(previous)
+                try:
+                    (staging / top).rename(final)
+                except OSError:
+                    if previous.exists():
+                        previous.rename(final)
+                    raise
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
     except zipfile.BadZipFile as exc:
@@ -246,7 +252,7 @@ def _fetch(url: str, timeout: float = 60) -> bytes:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.read()
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a URL urllib cannot use
         raise NetworkError(f"cannot download {url}: {getattr(exc, 'reason', exc)}") from None
 
 
@@ -262,7 +268,7 @@ def _download(url: str, dest: Path, progress: Callable[[int, int], None] | None)
                 done += len(chunk)
                 if progress:
                     progress(done, size)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise NetworkError(f"cannot download {url}: {getattr(exc, 'reason', exc)}") from None
 
 
