@@ -201,15 +201,15 @@ def prepared_pieces(opts: argparse.Namespace):
     from translate_tool.article import read_article
     from translate_tool.engine import DecodeSettings, load_tokenizer
     from translate_tool.packages import open_model
-    from translate_tool.pipeline import segment_article
+    from translate_tool.pipeline import pending
     from translate_tool.segment import split_long
 
     settings = DecodeSettings(threads=opts.threads)
     package = open_model(opts.model_dir, opts.scratch)
     tokenizer = load_tokenizer(package)
-    article = segment_article(read_article(opts.input))
+    article = read_article(opts.input)
     pieces = []
-    for block in article.blocks:
+    for block in pending([article]):
         for sentence in block.sentences:
             tokens = tokenizer.encode(sentence.source)
             pieces.extend(p for p in split_long(tokens, settings.max_input_tokens) if p)

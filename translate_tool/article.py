@@ -199,6 +199,11 @@ def parse_article(text: str, source_path: Path | None = None) -> Article:
     return Article(blocks=blocks, source_path=source_path, chrome=chrome)
 
 
+def has_content(text: str) -> bool:
+    """Letters or digits: something a translator could translate (not bare punctuation)."""
+    return any(char.isalnum() for char in text)
+
+
 def has_arabic(text: str) -> bool:
     return ARABIC_LETTER.search(text) is not None
 

@@ -46,7 +46,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from .article import Article, Block, Flag, Origin
+from .article import Article, Block, Flag, Origin, has_content
 from .glossary import Glossary, has_english
 
 log = logging.getLogger(__name__)
@@ -141,10 +141,6 @@ def summary_line(articles: Sequence[Article]) -> str:
         return f"none of the {total} passages was flagged" if total != 1 else "the passage was not flagged"
     verb = "needs" if flagged == 1 else "need"
     return f"{flagged} of {total} passage{'s' if total != 1 else ''} {verb} attention"
-
-
-def has_content(text: str) -> bool:
-    return any(char.isalnum() for char in text)
 
 
 # --- translate-toolkit -----------------------------------------------------------------

@@ -9,6 +9,7 @@ Heavy libraries (ctranslate2, python-docx) are imported only by the commands tha
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import sys
@@ -93,23 +94,30 @@ class ModelRef:
         self.suffix = f" + glossary {glossary.fingerprint()}" if glossary else ""
         self.translator = None
 
-    def label(self) -> str | None:
+    @functools.cached_property
+    def installed(self):
+        """The installed ar->en package (metadata only), or None; looked up once per run."""
         from .errors import ModelError
-        from .packages import find_installed, peek
+        from .packages import find_installed
+
+        try:
+            return find_installed("ar", "en")
+        except ModelError:
+            return None
+
+    def label(self) -> str | None:
+        from .packages import peek
 
         if self.path is not None:
             return peek(self.path).label + self.suffix
-        try:
-            return find_installed("ar", "en").label + self.suffix
-        except ModelError:
-            return None
+        return self.installed.label + self.suffix if self.installed else None
 
     def load(self):
         from .engine import ArgosTranslator, DecodeSettings
         from .packages import find_installed, open_model
 
         if self.path is None:
-            package = find_installed("ar", "en")
+            package = self.installed or find_installed("ar", "en")  # raises, naming the install commands
         else:
             scratch = Path(
                 self.stack.enter_context(tempfile.TemporaryDirectory(prefix="translate-tool-model-"))

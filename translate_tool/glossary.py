@@ -31,11 +31,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .article import has_arabic
+from . import APP_NAME
+from .article import has_arabic, has_content
 from .errors import InputError
 from .files import read_user_file
-
-APP_NAME = "translate-tool"
 
 # Spelling variants folded to one letter before matching.
 LETTER_MAP = {
@@ -379,7 +378,7 @@ def split_around(text: str, matches: Sequence[TermMatch]) -> list[str]:
 
 def needs_translation(piece: str) -> bool:
     """A piece with letters or digits goes to the model; bare punctuation is carried over."""
-    return any(char.isalnum() for char in piece)
+    return has_content(piece)
 
 
 def splice(english_pieces: Sequence[str], matches: Sequence[TermMatch]) -> str:

@@ -24,11 +24,10 @@ from pathlib import Path
 
 import platformdirs
 
-from . import __version__
+from . import APP_NAME, __version__
 from .article import Article, Origin, normalise_source
 from .errors import InputError, TranslateToolError
 
-APP_NAME = "translate-tool"
 TM_FILENAME = "memory.sqlite3"
 TM_ENV = "TRANSLATE_TOOL_TM"
 SCHEMA_VERSION = 1

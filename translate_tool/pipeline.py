@@ -19,25 +19,25 @@ from .glossary import Glossary, TermMatch, missing_english, needs_translation, p
 from .segment import split_sentences
 
 
-def segment_article(article: Article) -> Article:
-    for block in article.blocks:
-        if block.sentences:
-            continue
+def segment(block: Block) -> Block:
+    """Split a paragraph into sentences (once); titles, datelines and headings stay whole."""
+    if not block.sentences:
         if block.kind is BlockKind.PARAGRAPH:
             block.sentences = [Sentence(s) for s in split_sentences(block.source)]
         else:
             block.sentences = [Sentence(block.source)]
-    return article
+    return block
 
 
 def pending(articles: Sequence[Article]) -> list[Block]:
-    """Blocks that still need a machine translation."""
-    return [b for a in articles for b in a.blocks if not b.target and b.origin is Origin.MACHINE]
+    """Blocks that still need a machine translation, split into sentences.
+
+    Blocks already filled (from the memory) are not segmented: nothing will be translated.
+    """
+    return [segment(b) for a in articles for b in a.blocks if not b.target and b.origin is Origin.MACHINE]
 
 
 def count_pending_sentences(articles: Sequence[Article]) -> int:
-    for article in articles:
-        segment_article(article)
     return sum(len(b.sentences) for b in pending(articles))
 
 
@@ -52,8 +52,6 @@ def translate_articles(
     With a `glossary`, every term found in a sentence is guaranteed to appear in its English
     as the glossary spells it (see the module docstring); `Sentence.terms` lists them.
     """
-    for article in articles:
-        segment_article(article)
     blocks = pending(articles)
     sentences = [s for b in blocks for s in b.sentences]
     if not sentences:

@@ -37,6 +37,8 @@ from docx.shared import Mm, Pt, RGBColor
 from .. import __version__
 from ..article import Article, Block, BlockKind, Flag
 from . import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
     STATUS_MARK,
     briefing_title,
     english_title,
@@ -56,8 +58,6 @@ from . import (
     whole,
 )
 
-FORMAT_NAME = "translate-tool briefing"
-FORMAT_VERSION = 1
 BOOKMARK_PREFIX = "tt_"
 ARTICLE_BOOKMARK = "article_"  # + 1, 2, ...: an article's heading in a combined briefing
 KEYS_PER_PROPERTY = 15  # 15 keys of 16 hex + spaces stay under Word's 255-character limit

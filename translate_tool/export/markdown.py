@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from .. import __version__
 from ..article import Article, Block, BlockKind, Flag
 from . import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
     STATUS_MARK,
     briefing_title,
     english_title,
@@ -37,8 +39,6 @@ from . import (
     whole,
 )
 
-FORMAT = "translate-tool briefing"
-FORMAT_VERSION = 1
 ANCHOR = "article-"  # + 1, 2, ...: the id of an article's section in a combined briefing
 
 # Characters with inline meaning anywhere in a line (GitHub adds ~ strikethrough and $ maths).
@@ -229,7 +229,7 @@ def _article_meta(article: Article) -> dict[str, object]:
         "notice": review_notice(article),
         "left_out": list(article.chrome),
         "generator": f"translate-tool {__version__}",
-        "format": FORMAT,
+        "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
     }
 
@@ -267,7 +267,7 @@ def _combined_meta(articles: list[Article], name: str, firsts: list[int]) -> dic
         "status": review_status(everything),
         "notice": review_notice(everything),
         "generator": f"translate-tool {__version__}",
-        "format": FORMAT,
+        "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
     }
 
