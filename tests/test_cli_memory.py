@@ -87,3 +87,11 @@ def test_tm_stats_and_tmx(tmp_path, capsys, seed_path, synthetic_model):
     tmx = (tmp_path / "tm.tmx").read_text(encoding="utf-8")
     assert '<tmx version="1.4"' in tmx and tmx.count("<tu ") == 39
     shutil.rmtree(tmp_path / "a")
+
+
+def test_read_only_commands_do_not_create_a_memory(tmp_path, capsys):
+    tm = tmp_path / "nowhere" / "tm.sqlite3"
+    for args in (["tm", "stats", "--tm", tm], ["tm", "export", tmp_path / "x.tmx", "--tm", tm]):
+        code, out, err = run(capsys, *args)
+        assert code == 1 and "no translation memory yet" in err and out == ""
+    assert not (tmp_path / "nowhere").exists() and not (tmp_path / "x.tmx").exists()

@@ -450,7 +450,7 @@ def tm_stats(tm_path: Path | None) -> None:
     """Show how many entries the memory holds, by origin and by model."""
     from .memory import TranslationMemory
 
-    with TranslationMemory(_tm_path(tm_path)) as memory:
+    with TranslationMemory(_tm_path(tm_path), create=False) as memory:
         stats = memory.stats()
     click.echo(f"file: {stats['path']} ({stats['size_bytes']} bytes)")
     click.echo(f"entries: {stats['entries']}")
@@ -470,7 +470,7 @@ def tm_export(output: Path, fmt: str, reviewed_only: bool, tm_path: Path | None)
     from .files import write_atomic
     from .memory import TranslationMemory
 
-    with TranslationMemory(_tm_path(tm_path)) as memory:
+    with TranslationMemory(_tm_path(tm_path), create=False) as memory:
         data = memory.export_tmx(include_machine=not reviewed_only)
     if str(output) == "-":
         sys.stdout.buffer.write(data)

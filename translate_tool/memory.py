@@ -126,12 +126,19 @@ class TranslationMemory:
     translate-tool memory is refused with `TranslationMemoryError`, never modified.
     """
 
-    def __init__(self, path: Path | str, source_lang: str = "ar", target_lang: str = "en") -> None:
+    def __init__(
+        self, path: Path | str, source_lang: str = "ar", target_lang: str = "en", *, create: bool = True
+    ) -> None:
+        """Open the memory at `path`; with create=False (read-only commands) it must exist already."""
         self.path = Path(path)
         self.source_lang = source_lang
         self.target_lang = target_lang
         if self.path.is_dir():
             raise TranslationMemoryError(f"{self.path}: is a folder; the translation memory must be a file")
+        if not create and not self.path.exists():
+            raise TranslationMemoryError(
+                f"{self.path}: no translation memory yet; the first export or review import creates it"
+            )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
