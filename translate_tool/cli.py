@@ -230,6 +230,13 @@ no_tm_option = click.option(
 )
 
 
+def translation_options(command):
+    """The options every translating command shares: beam, --force, memory and glossary."""
+    for option in reversed((beam_option, force_option, tm_option, no_tm_option, glossary_option)):
+        command = option(command)
+    return command
+
+
 def _tm_path(tm_path: Path | None, no_tm: bool = False) -> Path | None:
     from .memory import default_tm_path
 
@@ -256,11 +263,7 @@ def _tm_path(tm_path: Path | None, no_tm: bool = False) -> Path | None:
     multiple=True,
     help="Output format; repeat for several (default: docx and md).",
 )
-@beam_option
-@force_option
-@tm_option
-@no_tm_option
-@glossary_option
+@translation_options
 @click.option(
     "--strict", is_flag=True, help="Exit 3 if any passage is flagged (documents are still written)."
 )
@@ -350,11 +353,7 @@ def export(
 @cli.command()
 @click.argument("input", type=click.Path(path_type=Path, allow_dash=True))
 @model_option
-@beam_option
-@force_option
-@tm_option
-@no_tm_option
-@glossary_option
+@translation_options
 @click.pass_obj
 def translate(
     state: State,

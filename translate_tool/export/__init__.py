@@ -61,13 +61,16 @@ def review_status(article: Article) -> str:
     return "partly-reviewed" if reviewed else "unreviewed"
 
 
-def iso_utc(moment: datetime | None) -> str:
-    """`2024-05-01T09:30:00Z`; a naive datetime is taken to be UTC already."""
-    if moment is None:
-        return "not recorded"
+def as_utc(moment: datetime) -> datetime:
+    """`moment` in UTC to the second; a naive datetime is taken to be UTC already."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def iso_utc(moment: datetime | None) -> str:
+    """`2024-05-01T09:30:00Z`, or "not recorded"."""
+    return "not recorded" if moment is None else as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def english_title(article: Article) -> str:

@@ -26,7 +26,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -40,6 +40,7 @@ from . import (
     FORMAT_NAME,
     FORMAT_VERSION,
     STATUS_MARK,
+    as_utc,
     briefing_title,
     english_title,
     flagged_count,
@@ -535,10 +536,7 @@ def _set_properties(document, articles: list[Article], title: str, subject: str,
     props.revision = 1
     moment = generated_at(articles)
     if moment is not None:
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        stamp = moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
-        props.created = props.modified = stamp
+        props.created = props.modified = as_utc(moment).replace(tzinfo=None)
     else:
         props.created = props.modified = datetime(2000, 1, 1)
 
