@@ -119,6 +119,16 @@ def _tmx_date(iso: str) -> str:
     return iso.replace("-", "").replace(":", "")
 
 
+def _is_wal_header(path: Path) -> bool:
+    """Whether the SQLite header says WAL mode (read/write format versions 2)."""
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return False  # the read-only open reports the problem in its own words
+    return header.startswith(b"SQLite format 3\x00") and header[18:20] == b"\x02\x02"
+
+
 class TranslationMemory:
     """One open translation memory file; use it as a context manager so the file is closed.
 
@@ -145,6 +155,7 @@ class TranslationMemory:
             raise TranslationMemoryError(
                 f"{self.path.parent}: cannot create the folder for the translation memory ({exc.strerror})"
             ) from None
+        self._refuse_foreign_or_newer()
         try:
             # isolation_level=None: the sqlite3 module issues no hidden BEGINs; every write
             # below says BEGIN IMMEDIATE itself, and `with conn:` commits or rolls it back.
@@ -202,6 +213,47 @@ class TranslationMemory:
         with self._sqlite_errors(doing), self._conn:
             self._conn.execute("BEGIN IMMEDIATE")
             yield self._conn
+
+    def _refuse_foreign_or_newer(self) -> None:
+        """Look at an existing file through a read-only connection before opening it for writing.
+
+        Opening for writing is not harmless: switching to WAL rewrites the header, and the
+        last connection to close checkpoints. A file we are going to refuse (another
+        program's database, a newer schema, not a database at all) must keep every byte.
+        """
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return  # nothing to protect: a new memory
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        # Even a read-only connection to a WAL database creates -wal and -shm files beside it
+        # and leaves them. When no -wal file exists the main file is the whole database, so
+        # read it as immutable: no locks, no new files.
+        if _is_wal_header(self.path) and not Path(f"{self.path}-wal").exists():
+            uri += "&immutable=1"
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise TranslationMemoryError(f"{self.path}: cannot open the translation memory ({exc})") from None
+        try:
+            with self._sqlite_errors("opening"):
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                tables = {
+                    row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                }
+                columns = {row[1] for row in conn.execute("PRAGMA table_info(entries)")}
+        finally:
+            conn.close()
+        if not tables and version == 0:
+            return  # an empty database: ours to create the schema in
+        if version == 0 or not {"source", "source_lang", "target_lang", "target", "origin"} <= columns:
+            raise TranslationMemoryError(
+                f"{self.path}: an SQLite database of some other program, not a translation memory; "
+                "choose another file with --tm"
+            )
+        if version > SCHEMA_VERSION:
+            raise TranslationMemoryError(
+                f"{self.path}: translation memory was made by a newer translate-tool "
+                f"(schema {version}, this version reads {SCHEMA_VERSION}); upgrade translate-tool"
+            )
 
     def _use_wal(self) -> None:
         """Switch the file to WAL mode, once: the mode is stored in the file.
