@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
 
 from .errors import InputError
+
+log = logging.getLogger(__name__)
 
 
 def read_user_file(path: Path, what: str = "text file") -> bytes:
@@ -25,6 +28,8 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
     """Write to a temporary file beside `path`, flush it to disk, then rename it into place."""
     if isinstance(data, str):
         data = data.encode("utf-8")
+    # Tests that interrupt or break the write step synchronise on this line (visible with -v).
+    log.info("writing %s", path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:

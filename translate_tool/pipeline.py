@@ -11,12 +11,15 @@ spliced between the pieces: at most two translator calls per run, and every term
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 from .article import Article, Block, BlockKind, Origin, Sentence
 from .engine import Hypothesis, Progress, Translator
 from .glossary import Glossary, TermMatch, missing_english, needs_translation, protect, splice, split_around
 from .segment import split_sentences
+
+log = logging.getLogger(__name__)
 
 
 def segment(block: Block) -> Block:
@@ -57,6 +60,7 @@ def translate_articles(
     if not sentences:
         return articles
     translator = make_translator()
+    log.info("translating %d sentences", len(sentences))
     matches = [glossary.find(s.source) for s in sentences] if glossary else [[] for _ in sentences]
     inputs = [
         protect(s.source, found) if found else s.source for s, found in zip(sentences, matches, strict=True)
