@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import ModelError, NetworkError, PackageError
+from .safezip import UntrustedZip, open_untrusted
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,6 @@ DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/m
 # A real ar->en package is about 100 MB packed and a little more unpacked; anything that
 # unpacks to more than this is refused before a byte is written.
 MAX_UNPACKED_BYTES = 2 * 1024**3
-MAX_MEMBERS = 10_000
-MAX_RATIO = 200  # a model compresses ~1.1x; a zip bomb compresses thousands of times
 
 
 @dataclass(frozen=True)
@@ -121,37 +120,22 @@ def _version_key(version: str) -> tuple:
 # --- unpacking ---------------------------------------------------------------------------
 
 
-def _safe_members(archive: zipfile.ZipFile, source: Path) -> tuple[str, list[zipfile.ZipInfo]]:
-    """Check every member before extracting anything: one top folder, no escapes, sane sizes."""
-    members = archive.infolist()
+def _check_package(guard: UntrustedZip) -> str:
+    """The guard's checks plus the package shape: one top folder holding metadata.json."""
+    guard.check_paths()
+    members = guard.members
     if not members:
-        raise PackageError(f"{source}: empty archive")
-    if len(members) > MAX_MEMBERS:
-        raise PackageError(f"{source}: {len(members)} files in the archive; refusing")
-    total = 0
-    packed = 0
-    tops = set()
-    for info in members:
-        name = info.filename
-        parts = PurePosixPath(name).parts
-        if name.startswith(("/", "\\")) or "\\" in name or ".." in parts or (parts and ":" in parts[0]):
-            raise PackageError(f"{source}: unsafe path in archive: {name!r}")
-        if (info.external_attr >> 16) & 0o170000 == 0o120000:
-            raise PackageError(f"{source}: archive contains a symbolic link: {name!r}")
-        tops.add(parts[0])
-        total += info.file_size
-        packed += info.compress_size
-    if total > MAX_UNPACKED_BYTES:
-        raise PackageError(
-            f"{source}: unpacks to {total / 1e9:.1f} GB; refusing (limit {MAX_UNPACKED_BYTES / 1e9:.0f} GB)"
-        )
-    if total > 50 * 1024**2 and total > MAX_RATIO * max(packed, 1):
-        raise PackageError(
-            f"{source}: compression ratio {total / max(packed, 1):.0f}:1 looks like a zip bomb"
-        )
+        raise PackageError(f"{guard.source}: empty archive")
+    tops = {PurePosixPath(m.filename).parts[0] for m in members}
     if len(tops) != 1 or not any(PurePosixPath(m.filename).parts[1:] == ("metadata.json",) for m in members):
-        raise PackageError(f"{source}: not an Argos package (expected one folder with metadata.json)")
-    return tops.pop(), members
+        raise PackageError(f"{guard.source}: not an Argos package (expected one folder with metadata.json)")
+    return tops.pop()
+
+
+def _open_package(source: Path):
+    return open_untrusted(
+        source, PackageError, "package", max_total=MAX_UNPACKED_BYTES, max_part=MAX_UNPACKED_BYTES
+    )
 
 
 def unpack(source: Path, dest_root: Path) -> Path:
@@ -161,40 +145,31 @@ def unpack(source: Path, dest_root: Path) -> Path:
     if not zipfile.is_zipfile(source):
         raise PackageError(f"{source}: not an Argos package (not a zip archive)")
     dest_root.mkdir(parents=True, exist_ok=True)
-    try:
-        with zipfile.ZipFile(source) as archive:
-            top, members = _safe_members(archive, source)
-            staging = Path(tempfile.mkdtemp(prefix=".installing-", dir=dest_root))
+    with _open_package(source) as guard:
+        top = _check_package(guard)
+        staging = Path(tempfile.mkdtemp(prefix=".installing-", dir=dest_root))
+        try:
+            budget = [MAX_UNPACKED_BYTES]  # real bytes, shared by all members: the sizes can lie
+            for info in guard.members:
+                target = staging / info.filename
+                if info.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                guard.copy_to(info, target, budget)
+            load_package(staging / top)  # refuse a broken package before it replaces anything
+            final = dest_root / top
+            previous = staging / ".previous"
+            if final.exists():  # set the old install aside, so a failed swap can put it back
+                final.rename(previous)
             try:
-                written = 0
-                for info in members:
-                    target = staging / info.filename
-                    if info.is_dir():
-                        target.mkdir(parents=True, exist_ok=True)
-                        continue
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    # Count real bytes too: the sizes in the directory can lie.
-                    with archive.open(info) as src, open(target, "wb") as out:
-                        while chunk := src.read(1 << 20):
-                            written += len(chunk)
-                            if written > MAX_UNPACKED_BYTES:
-                                raise PackageError(f"{source}: unpacks to more than declared; refusing")
-                            out.write(chunk)
-                load_package(staging / top)  # refuse a broken package before it replaces anything
-                final = dest_root / top
-                previous = staging / ".previous"
-                if final.exists():  # set the old install aside, so a failed swap can put it back
-                    final.rename(previous)
-                try:
-                    (staging / top).rename(final)
-                except OSError:
-                    if previous.exists():
-                        previous.rename(final)
-                    raise
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
-    except zipfile.BadZipFile as exc:
-        raise PackageError(f"{source}: damaged archive ({exc})") from None
+                (staging / top).rename(final)
+            except OSError:
+                if previous.exists():
+                    previous.rename(final)
+                raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return load_package(final)
 
 
@@ -218,12 +193,12 @@ def peek(path: Path) -> Package:
             if path.exists()
             else f"{path}: no such model file or folder"
         )
-    try:
-        with zipfile.ZipFile(path) as archive:
-            top, _ = _safe_members(archive, path)
-            meta = json.loads(archive.read(f"{top}/metadata.json"))
-    except (zipfile.BadZipFile, ValueError, KeyError) as exc:
-        raise PackageError(f"{path}: damaged package ({exc})") from None
+    with _open_package(path) as guard:
+        top = _check_package(guard)
+        try:
+            meta = json.loads(guard.read(f"{top}/metadata.json"))
+        except (ValueError, KeyError) as exc:
+            raise PackageError(f"{path}: damaged package ({exc})") from None
     if not isinstance(meta, dict):
         raise PackageError(f"{path}: metadata.json is not an object")
     return _from_metadata(path, meta)

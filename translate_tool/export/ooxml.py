@@ -21,6 +21,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 
+from ..ooxml_ns import CUSTOM_PROPS_NS, VT_NS
+
 # Child order of the property elements we touch (ECMA-376 part 1, 17.3.1.26, 17.3.2.28,
 # 17.4.82, 17.4.70). python-docx knows these sequences but deletes them after class creation.
 PPR_ORDER = (
@@ -61,8 +63,6 @@ TCBORDERS_ORDER = (
     "w:tl2br", "w:tr2bl",
 )  # fmt: skip
 
-CUSTOM_PROPS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
-VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 # Any fixed GUID will do; Word and LibreOffice write this one for user-defined properties.
 CUSTOM_PROPERTY_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 
@@ -290,12 +290,7 @@ def set_custom_properties(document, properties: dict[str, object]) -> None:
 
 
 def read_custom_properties(blob: bytes) -> dict[str, str]:
-    """Name → text value of every property in a `docProps/custom.xml` blob (for importers/tests)."""
-    from lxml import etree
+    """Name → text value of every property in a `docProps/custom.xml` blob (the reader's parser)."""
+    from ..review.ooxml import custom_properties
 
-    root = etree.fromstring(blob)
-    out = {}
-    for prop in root.findall(f"{{{CUSTOM_PROPS_NS}}}property"):
-        value = next(iter(prop), None)
-        out[prop.get("name")] = (value.text or "") if value is not None else ""
-    return out
+    return custom_properties(blob)
