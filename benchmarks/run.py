@@ -127,7 +127,7 @@ def decode_options(settings) -> dict:
 
 
 def arm_a(opts: argparse.Namespace) -> dict:
-    from translate_tool.article import read_article
+    from translate_tool.readers import read_article
     from translate_tool.segment import split_sentences
 
     blocks = [block.source for block in read_article(opts.input).blocks]
@@ -185,8 +185,8 @@ def arm_b(opts: argparse.Namespace) -> dict:
     # so that loading is timed apart. Everything from reading the file to the English text
     # is in the translate time.
     t1 = time.perf_counter()
-    from translate_tool.article import read_article
     from translate_tool.pipeline import translate_articles
+    from translate_tool.readers import read_article
 
     article = read_article(opts.input)
     translate_articles([article], lambda: translator)
@@ -198,10 +198,10 @@ def arm_b(opts: argparse.Namespace) -> dict:
 
 def prepared_pieces(opts: argparse.Namespace):
     """The token pieces ArgosTranslator would decode for the input, and the package and settings."""
-    from translate_tool.article import read_article
     from translate_tool.engine import DecodeSettings, load_tokenizer
     from translate_tool.packages import open_model
     from translate_tool.pipeline import pending
+    from translate_tool.readers import read_article
     from translate_tool.segment import split_long
 
     settings = DecodeSettings(threads=opts.threads)
@@ -770,8 +770,8 @@ def main(argv: list[str] | None = None) -> None:
         worker_main(opts)
         return
 
-    from translate_tool.article import read_article
     from translate_tool.engine import DecodeSettings
+    from translate_tool.readers import read_article
 
     started = time.perf_counter()
     command = shlex.join(["python", "benchmarks/run.py", *(sys.argv[1:] if argv is None else argv)])

@@ -36,8 +36,8 @@ MARK = SCALE_MARK
 
 
 def sentences_in(paths: list[Path]) -> int:
-    from translate_tool.article import read_article
     from translate_tool.pipeline import count_pending_sentences
+    from translate_tool.readers import read_article
 
     return count_pending_sentences([read_article(p) for p in paths])
 

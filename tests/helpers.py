@@ -40,7 +40,7 @@ def translated_seed(english=lambda i: f"English for passage {i}"):
     from datetime import datetime, timezone
     from pathlib import Path
 
-    from translate_tool.article import parse_article
+    from translate_tool.readers.txt import parse_article
 
     seed = next((Path(__file__).resolve().parent.parent / "seeds").glob("[0-9]*.txt"))
     article = parse_article(seed.read_text(encoding="utf-8"), seed)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from test_render import BIDI_CONTROLS, lines_on_page, pdf_text, soffice
 
-from translate_tool.article import parse_article
 from translate_tool.export.docx import render_docx
+from translate_tool.readers.txt import parse_article
 
 URL = "https://news.example.com/ar-xm/2023/q4"
 MIXED = f"""عنوان الخبر عن Microsoft و OpenAI

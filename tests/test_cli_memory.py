@@ -8,8 +8,8 @@ import zipfile
 from docx import Document
 from helpers import run_cli as run
 
-from translate_tool.article import read_article
 from translate_tool.memory import ReviewChange, TranslationMemory
+from translate_tool.readers import read_article
 
 
 def _english_column(path):

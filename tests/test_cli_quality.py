@@ -42,8 +42,8 @@ def test_strict_exits_3_but_writes_the_documents(tmp_path, capsys, seed_path, sy
 
 
 def test_strict_passes_when_nothing_is_flagged(tmp_path, capsys):
-    from translate_tool.article import read_article
     from translate_tool.memory import ReviewChange, TranslationMemory
+    from translate_tool.readers import read_article
 
     article = tmp_path / "clean.txt"
     article.write_text("خبر قصير\n\nقال المتحدث إن الاجتماع انتهى بسلام.\n", encoding="utf-8")

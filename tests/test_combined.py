@@ -19,7 +19,7 @@ from helpers import FakeTranslator
 from helpers import run_cli as run
 from markdown_it import MarkdownIt
 
-from translate_tool.article import Article, BlockKind, Flag, parse_article
+from translate_tool.article import Article, BlockKind, Flag
 from translate_tool.checks import run_checks, summary, summary_line
 from translate_tool.export import COMBINED, EXPORTERS, NOTHING_FLAGGED, english_title
 from translate_tool.export.docx import (
@@ -32,6 +32,7 @@ from translate_tool.export.docx import (
 from translate_tool.export.markdown import render_markdown_combined
 from translate_tool.export.ooxml import read_custom_properties
 from translate_tool.pipeline import translate_articles
+from translate_tool.readers.txt import parse_article
 from translate_tool.review import read_review
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ab347057d505572f.txt"

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from helpers import FakeTranslator
 
-from translate_tool.article import Article, Block, BlockKind, Origin, read_article
+from translate_tool.article import Article, Block, BlockKind, Origin
 from translate_tool.checks import run_checks
 from translate_tool.engine import Hypothesis, Progress
 from translate_tool.errors import InputError
@@ -18,6 +18,7 @@ from translate_tool.glossary import (
     split_around,
 )
 from translate_tool.pipeline import translate_articles
+from translate_tool.readers import read_article
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = next((ROOT / "seeds").glob("[0-9]*.txt"))

@@ -20,10 +20,11 @@ from docx import Document
 from docx.oxml.ns import qn
 from helpers import translated_seed
 
-from translate_tool.article import Article, Flag, Origin, parse_article
+from translate_tool.article import Article, Flag, Origin
 from translate_tool.export import english_title
 from translate_tool.export.docx import FORMAT_NAME, render_docx, render_docx_combined
 from translate_tool.export.ooxml import read_custom_properties
+from translate_tool.readers.txt import parse_article
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ab347057d505572f.txt"
 TIMEOUT = 180

@@ -22,7 +22,7 @@ from docx.oxml.ns import nsdecls, qn
 from helpers import FakeTranslator
 from helpers import run_cli as run
 
-from translate_tool.article import Article, Flag, Origin, parse_article
+from translate_tool.article import Article, Flag, Origin
 from translate_tool.cli import main
 from translate_tool.export.docx import (
     ENGLISH_PROPERTY,
@@ -33,6 +33,7 @@ from translate_tool.export.docx import (
 from translate_tool.export.ooxml import read_custom_properties
 from translate_tool.memory import ReviewChange, TranslationMemory, default_tm_path
 from translate_tool.pipeline import translate_articles
+from translate_tool.readers.txt import parse_article
 from translate_tool.review import (
     ARABIC_EDITED,
     DUPLICATE_KEY,

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from translate_tool.article import read_article
+from translate_tool.readers import read_article
 from translate_tool.segment import split_long, split_sentences
 
 SEED = next((Path(__file__).parent.parent / "seeds").glob("*.txt"))

@@ -144,24 +144,8 @@ def _check_out_dir(out_dir: Path) -> None:
         raise InputError(f"--out-dir {out_dir}: {probe} is not writable")
 
 
-def _expand_inputs(inputs: tuple[Path, ...]) -> list[Path]:
-    """A folder stands for every .txt file directly in it, in name order."""
-    paths: list[Path] = []
-    for path in inputs:
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
-            if not found:
-                raise InputError(f"{path}: folder has no .txt articles")
-            paths.extend(found)
-        else:
-            paths.append(path)
-    # The same file named twice (or also found in a named folder) is one article.
-    unique = {p.resolve(): p for p in reversed(paths)}
-    return [p for p in paths if unique.get(p.resolve()) is p]
-
-
 def _read_inputs(inputs: list[Path], force: bool):
-    from .article import read_article
+    from .readers import read_article
 
     return [read_article(path, require_arabic=not force) for path in inputs]
 
@@ -311,7 +295,9 @@ def export(
 
     formats = formats or FORMATS
     _check_out_dir(out_dir)
-    paths = _expand_inputs(inputs)
+    from .readers import expand_inputs
+
+    paths = expand_inputs(inputs)
     if combine is not None:
         if not combine.strip() or "/" in combine or "\\" in combine or combine.startswith("."):
             raise InputError(f"--combine {combine!r}: give a plain file name, without folders")
@@ -369,7 +355,7 @@ def translate(
 
     Use - to read the article from standard input.
     """
-    from .article import article_from_bytes, read_article
+    from .readers import article_from_bytes, read_article
 
     if str(input) == "-":
         article = article_from_bytes(sys.stdin.buffer.read(), None, require_arabic=not force)

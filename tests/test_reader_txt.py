@@ -2,15 +2,11 @@ from pathlib import Path
 
 import pytest
 
-from translate_tool.article import (
-    BlockKind,
-    article_from_bytes,
-    chrome_rule,
-    decode_bytes,
-    parse_article,
-    read_article,
-)
+from translate_tool.article import BlockKind
 from translate_tool.errors import InputError
+from translate_tool.readers import article_from_bytes, read_article
+from translate_tool.readers.structure import chrome_rule
+from translate_tool.readers.txt import decode_bytes, parse_article
 
 SEED = next((Path(__file__).parent.parent / "seeds").glob("*.txt"))
 
@@ -79,7 +75,7 @@ def test_latin1_garbage_is_refused_not_mojibake():
     [
         (b"", "empty"),
         (b"  \n\t\r\n ", "empty"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "unsupported format, a PNG image"),
         (b"Hello world.", "no Arabic"),
     ],
 )
@@ -96,7 +92,7 @@ def test_english_allowed_with_force():
 
 
 def test_missing_and_folder(tmp_path):
-    with pytest.raises(InputError, match="no such text file"):
+    with pytest.raises(InputError, match="no such file"):
         read_article(tmp_path / "nope.txt")
     with pytest.raises(InputError, match="folder"):
         read_article(tmp_path)
