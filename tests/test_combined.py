@@ -484,5 +484,5 @@ def test_cli_combine_a_folder_without_articles_exits_2(tmp_path, capsys, synthet
         capsys, "export", empty, "--combine", "x", "--model", synthetic_model, "--out-dir", out
     )
     assert code == 2 and stdout == ""
-    assert "folder has no .txt articles" in err
+    assert "folder has no articles (supported: " in err
     assert not out.exists()
