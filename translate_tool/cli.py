@@ -9,23 +9,20 @@ Heavy libraries (ctranslate2, python-docx) are imported only by the commands tha
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import Flagged, InputError, TranslateToolError
+from .errors import Flagged, TranslateToolError
 
 log = logging.getLogger("translate_tool")
 
 FORMATS = ("docx", "md")
+DEFAULT_FORMATS = ("docx", "md")  # what export writes without --format
 
 
 class State:
@@ -81,104 +78,9 @@ def _progress(total: int, label: str, quiet: bool) -> Iterator:
         yield bar.update
 
 
-class ModelRef:
-    """The model named on the command line (or the installed one), loaded only on first use.
-
-    Its label ("package version") is read from metadata alone, so the translation memory can
-    be consulted without loading, or even having, a model.
-    """
-
-    def __init__(self, path: Path | None, beam_size: int, stack: contextlib.ExitStack, glossary=None):
-        self.path, self.beam_size, self.stack, self.glossary = path, beam_size, stack, glossary
-        # The glossary changes the machine text, so it is part of what made it.
-        self.suffix = f" + glossary {glossary.fingerprint()}" if glossary else ""
-        self.translator = None
-
-    @functools.cached_property
-    def installed(self):
-        """The installed ar->en package (metadata only), or None; looked up once per run."""
-        from .errors import ModelError
-        from .packages import find_installed
-
-        try:
-            return find_installed("ar", "en")
-        except ModelError:
-            return None
-
-    def label(self) -> str | None:
-        from .packages import peek
-
-        if self.path is not None:
-            return peek(self.path).label + self.suffix
-        return self.installed.label + self.suffix if self.installed else None
-
-    def load(self):
-        from .engine import ArgosTranslator, DecodeSettings
-        from .packages import find_installed, open_model
-
-        if self.path is None:
-            package = self.installed or find_installed("ar", "en")  # raises, naming the install commands
-        else:
-            scratch = Path(
-                self.stack.enter_context(tempfile.TemporaryDirectory(prefix="translate-tool-model-"))
-            )
-            package = open_model(self.path, scratch)
-            if (package.from_code, package.to_code) != ("ar", "en"):
-                raise InputError(
-                    f"{self.path}: translates {package.from_code}->{package.to_code}, not ar->en"
-                )
-        log.info("loading model %s from %s", package.label, package.path)
-        self.translator = ArgosTranslator(package, DecodeSettings(beam_size=self.beam_size))
-        self.translator.label += self.suffix
-        return self.translator
-
-
-def _check_out_dir(out_dir: Path) -> None:
-    """Refuse an output folder we could not write, before spending minutes translating."""
-    probe = out_dir
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        raise InputError(f"--out-dir {out_dir}: {probe} is a file, not a folder")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise InputError(f"--out-dir {out_dir}: {probe} is not writable")
-
-
-def _read_inputs(inputs: list[Path], force: bool):
-    from .readers import read_article
-
-    return [read_article(path, require_arabic=not force) for path in inputs]
-
-
-def _load_glossary(files: tuple[Path, ...]):
-    """The user's default glossary (if present), then each --glossary file; None if none."""
-    from .glossary import default_glossary_path, load_glossary
-
-    default = default_glossary_path()
-    paths = ([default] if default.is_file() else []) + list(files)
-    return load_glossary(paths) if paths else None
-
-
-def _translate(articles, model: ModelRef, state: State, tm_path: Path | None):
-    """Memory first (reviewed, then same-model machine text), the model for the rest; then QA."""
-    from .checks import run_checks
-    from .pipeline import count_pending_sentences, translate_articles
-
-    memory = None
-    if tm_path is not None:
-        from .memory import TranslationMemory
-
-        memory = model.stack.enter_context(TranslationMemory(tm_path))
-        applied = memory.apply(articles, model.label())
-        log.info("translation memory: %d reviewed, %d reused", applied.reviewed, applied.memory)
-    total = count_pending_sentences(articles)
-    label = f"Translating {len(articles)} article{'s' if len(articles) != 1 else ''}, sentences"
-    with _progress(total, label, state.quiet) as update:
-        translate_articles(articles, model.load, update, glossary=model.glossary)
-    if memory is not None and model.translator is not None:
-        memory.record_machine(articles, model.translator.label)
-    run_checks(articles, model.glossary)
-    return articles
+def _progress_bar(state: State):
+    """The API's progress hook: a bar on stderr unless quiet or not a terminal."""
+    return lambda total, label: _progress(total, label, state.quiet)
 
 
 model_option = click.option(
@@ -289,51 +191,27 @@ def export(
       translate-tool export inbox/ --combine monday-briefing --glossary seeds/glossary.csv
       translate-tool export article.txt --strict || echo "needs a reviewer"
     """
-    from .checks import summary, summary_line
-    from .export import COMBINED, EXPORTERS
-    from .files import write_atomic
+    from .api import ExportOptions
+    from .api import export as run_export
 
-    formats = formats or FORMATS
-    _check_out_dir(out_dir)
-    from .readers import expand_inputs
-
-    paths = expand_inputs(inputs)
-    if combine is not None:
-        if not combine.strip() or "/" in combine or "\\" in combine or combine.startswith("."):
-            raise InputError(f"--combine {combine!r}: give a plain file name, without folders")
-    else:
-        owners: dict[str, Path] = {}
-        for path in paths:
-            stem = path.stem.casefold()  # a.txt and A.txt collide on Windows and macOS
-            if stem in owners:
-                raise InputError(
-                    f"{path} and {owners[stem]} would both write {out_dir / path.stem}.*; use --combine"
-                )
-            owners[stem] = path
-    glossary = _load_glossary(glossary_files)
-    with contextlib.ExitStack() as stack:
-        articles = _read_inputs(paths, force)
-        model_ref = ModelRef(model, beam_size, stack, glossary)
-        _translate(articles, model_ref, state, _tm_path(tm_path, no_tm))
-    generated = datetime.now(timezone.utc).replace(microsecond=0)
-    for article in articles:
-        article.generated_at = generated
-    # Render everything before writing anything: a rendering failure leaves old exports alone.
-    documents = []
-    for fmt in formats:
-        render, suffix = EXPORTERS[fmt]
-        if combine is not None:
-            documents.append((out_dir / (combine + suffix), COMBINED[fmt](articles, combine)))
-        else:
-            documents.extend((out_dir / (a.source_path.stem + suffix), render(a)) for a in articles)
-    for target, data in documents:
-        write_atomic(target, data)
+    options = ExportOptions(
+        model=model,
+        beam_size=beam_size,
+        force=force,
+        use_memory=not no_tm,
+        tm_path=tm_path,
+        glossary_files=glossary_files,
+        out_dir=out_dir,
+        formats=formats or DEFAULT_FORMATS,
+        combine=combine,
+    )
+    result = run_export(inputs, options, progress=_progress_bar(state))
+    for target in result.documents:
         click.echo(str(target))
-    flagged, _ = summary(articles)
-    if flagged and not state.quiet:
-        click.echo(f"QA: {summary_line(articles)} (see the flags in the documents)", err=True)
-    if strict and flagged:
-        raise Flagged(f"--strict: {summary_line(articles)}")
+    if result.flagged and not state.quiet:
+        click.echo(f"QA: {result.summary} (see the flags in the documents)", err=True)
+    if strict and result.flagged:
+        raise Flagged(f"--strict: {result.summary}")
 
 
 @cli.command()
@@ -355,15 +233,19 @@ def translate(
 
     Use - to read the article from standard input.
     """
-    from .readers import article_from_bytes, read_article
+    from .api import TranslateOptions
+    from .api import translate as run_translate
 
-    if str(input) == "-":
-        article = article_from_bytes(sys.stdin.buffer.read(), None, require_arabic=not force)
-    else:
-        article = read_article(input, require_arabic=not force)
-    with contextlib.ExitStack() as stack:
-        model_ref = ModelRef(model, beam_size, stack, _load_glossary(glossary_files))
-        _translate([article], model_ref, state, _tm_path(tm_path, no_tm))
+    options = TranslateOptions(
+        model=model,
+        beam_size=beam_size,
+        force=force,
+        use_memory=not no_tm,
+        tm_path=tm_path,
+        glossary_files=glossary_files,
+    )
+    source = sys.stdin.buffer.read() if str(input) == "-" else input
+    article = run_translate(source, options, progress=_progress_bar(state))
     click.echo("\n\n".join(block.target for block in article.blocks))
 
 

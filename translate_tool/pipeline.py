@@ -11,15 +11,28 @@ spliced between the pieces: at most two translator calls per run, and every term
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
+import tempfile
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from .article import Article, Block, BlockKind, Origin, Sentence
 from .engine import Hypothesis, Progress, Translator
+from .errors import InputError
 from .glossary import Glossary, TermMatch, missing_english, needs_translation, protect, splice, split_around
 from .segment import split_sentences
 
 log = logging.getLogger(__name__)
+
+# Called with (sentences to translate, a label) around the translate stage; yields the callback
+# the translator reports finished sentences to. The CLI passes a progress bar.
+ProgressFactory = Callable[[int, str], contextlib.AbstractContextManager[Progress]]
+
+
+def no_progress(total: int, label: str) -> contextlib.AbstractContextManager[Progress]:
+    return contextlib.nullcontext(lambda n: None)
 
 
 def segment(block: Block) -> Block:
@@ -112,3 +125,107 @@ def _splice_missing_terms(
         sentence.tokens = tokens
         sentence.pieces = max([h.pieces for h in done], default=1)
         sentence.spliced = bool(done)  # nothing translated: the glossary alone gave the English
+
+
+class _Labelled:
+    """A caller's translator under the label its output is recorded with (glossary included)."""
+
+    def __init__(self, inner: Translator, label: str):
+        self.inner, self.label = inner, label
+
+    def translate(self, sentences: Sequence[str], progress: Progress | None = None) -> list[Hypothesis]:
+        return self.inner.translate(sentences, progress)
+
+
+class ModelRef:
+    """The model named by the caller (or the installed one), loaded only on first use.
+
+    Its label ("package version") is read from metadata alone, so the translation memory can
+    be consulted without loading, or even having, a model. A caller may pass a ready
+    `translator` instead (any object with `label` and `translate(sentences, progress)`, such
+    as a cluster translator); then no model file is opened here at all.
+    """
+
+    def __init__(
+        self,
+        path: Path | None,
+        beam_size: int,
+        stack: contextlib.ExitStack,
+        glossary: Glossary | None = None,
+        translator: Translator | None = None,
+    ):
+        self.path, self.beam_size, self.stack, self.glossary = path, beam_size, stack, glossary
+        self.given = translator
+        # The glossary changes the machine text, so it is part of what made it.
+        self.suffix = f" + glossary {glossary.fingerprint()}" if glossary else ""
+        self.translator: Translator | None = None
+
+    @functools.cached_property
+    def installed(self):
+        """The installed ar->en package (metadata only), or None; looked up once per run."""
+        from .errors import ModelError
+        from .packages import find_installed
+
+        try:
+            return find_installed("ar", "en")
+        except ModelError:
+            return None
+
+    def label(self) -> str | None:
+        from .packages import peek
+
+        if self.given is not None:
+            return self.given.label + self.suffix
+        if self.path is not None:
+            return peek(self.path).label + self.suffix
+        return self.installed.label + self.suffix if self.installed else None
+
+    def load(self) -> Translator:
+        if self.given is not None:
+            self.translator = _Labelled(self.given, self.given.label + self.suffix)
+            return self.translator
+        from .engine import ArgosTranslator, DecodeSettings
+        from .packages import find_installed, open_model
+
+        if self.path is None:
+            package = self.installed or find_installed("ar", "en")  # raises, naming the install commands
+        else:
+            scratch = Path(
+                self.stack.enter_context(tempfile.TemporaryDirectory(prefix="translate-tool-model-"))
+            )
+            package = open_model(self.path, scratch)
+            if (package.from_code, package.to_code) != ("ar", "en"):
+                raise InputError(
+                    f"{self.path}: translates {package.from_code}->{package.to_code}, not ar->en"
+                )
+        log.info("loading model %s from %s", package.label, package.path)
+        translator = ArgosTranslator(package, DecodeSettings(beam_size=self.beam_size))
+        translator.label += self.suffix
+        self.translator = translator
+        return translator
+
+
+def translate_and_check(
+    articles: Sequence[Article],
+    model: ModelRef,
+    tm_path: Path | None,
+    progress: ProgressFactory = no_progress,
+) -> Sequence[Article]:
+    """Memory first (reviewed, then same-model machine text), the model for the rest; then QA."""
+    from .checks import run_checks
+
+    memory = None
+    if tm_path is not None:
+        from .memory import TranslationMemory
+
+        memory = model.stack.enter_context(TranslationMemory(tm_path))
+        applied = memory.apply(articles, model.label())
+        log.info("translation memory: %d reviewed, %d reused", applied.reviewed, applied.memory)
+    total = count_pending_sentences(articles)
+    label = f"Translating {len(articles)} article{'s' if len(articles) != 1 else ''}, sentences"
+    with progress(total, label) as update:
+        translate_articles(articles, model.load, update, glossary=model.glossary)
+    if memory is not None and model.translator is not None:
+        memory.record_machine(articles, model.translator.label)
+    run_checks(articles, model.glossary)
+    return articles

@@ -1,0 +1,163 @@
+"""The public API: the export job and the translate job as functions scripts and notebooks call.
+
+Inputs and options go in; documents and a report come out. The command line is a thin wrapper
+around these functions, so what the CLI does, a script can do the same way:
+
+    from translate_tool.api import ExportOptions, export
+
+    result = export(["inbox/"], ExportOptions(out_dir="briefings", formats=("docx",)))
+    print(result.summary, *result.documents, sep="\\n")
+
+Failures are `translate_tool.errors.TranslateToolError` subclasses with a one-line message.
+The translator is injectable: pass any object with a `label` and
+`translate(sentences, progress) -> list[Hypothesis]` (see `engine.Translator`), for example a
+translator that runs on a cluster, and no model file is opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .article import Article
+from .engine import Translator
+from .errors import InputError
+from .glossary import Glossary
+from .pipeline import ModelRef, ProgressFactory, no_progress, translate_and_check
+
+DEFAULT_FORMATS = ("docx", "md")
+
+
+@dataclass(frozen=True)
+class TranslateOptions:
+    """What every translating job takes; the defaults are the CLI's."""
+
+    model: Path | None = None  # an .argosmodel file or package folder; None: the installed ar->en
+    beam_size: int = 4
+    force: bool = False  # translate files even if they contain no Arabic
+    use_memory: bool = True  # False: translate everything and record nothing (--no-tm)
+    tm_path: Path | None = None  # None: $TRANSLATE_TOOL_TM, else the user data folder
+    glossary_files: Sequence[Path] = ()  # read after the user's default glossary, if it exists
+
+    def memory_path(self) -> Path | None:
+        from .memory import default_tm_path
+
+        return (Path(self.tm_path) if self.tm_path else default_tm_path()) if self.use_memory else None
+
+    def glossary(self) -> Glossary | None:
+        """The user's default glossary (if present), then each glossary file; None if none."""
+        from .glossary import default_glossary_path, load_glossary
+
+        default = default_glossary_path()
+        paths = ([default] if default.is_file() else []) + [Path(p) for p in self.glossary_files]
+        return load_glossary(paths) if paths else None
+
+
+@dataclass(frozen=True)
+class ExportOptions(TranslateOptions):
+    out_dir: Path = Path("exports")
+    formats: Sequence[str] = DEFAULT_FORMATS
+    combine: str | None = None  # one briefing OUT_DIR/NAME.* with a section per article
+
+
+@dataclass
+class ExportResult:
+    documents: list[Path]  # every file written, in the order written
+    articles: list[Article]  # translated and checked, with their flags
+    flagged: int  # passages with at least one QA flag
+    summary: str  # "4 of 39 passages need attention"
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse an output folder we could not write, before spending minutes translating."""
+    probe = out_dir
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise InputError(f"--out-dir {out_dir}: {probe} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"--out-dir {out_dir}: {probe} is not writable")
+
+
+def _check_targets(paths: Sequence[Path], options: ExportOptions) -> None:
+    """Refuse a --combine name with folders in it, or two inputs that would write the same files."""
+    combine = options.combine
+    if combine is not None:
+        if not combine.strip() or "/" in combine or "\\" in combine or combine.startswith("."):
+            raise InputError(f"--combine {combine!r}: give a plain file name, without folders")
+        return
+    owners: dict[str, Path] = {}
+    for path in paths:
+        stem = path.stem.casefold()  # a.txt and A.txt collide on Windows and macOS
+        if stem in owners:
+            raise InputError(
+                f"{path} and {owners[stem]} would both write {options.out_dir / path.stem}.*; use --combine"
+            )
+        owners[stem] = path
+
+
+def translate(
+    source: Path | bytes,
+    options: TranslateOptions = TranslateOptions(),
+    *,
+    translator: Translator | None = None,
+    progress: ProgressFactory = no_progress,
+) -> Article:
+    """One article (a file, or the bytes of one) translated, from memory first, and checked."""
+    from .readers import article_from_bytes, read_article
+
+    if isinstance(source, bytes):
+        article = article_from_bytes(source, None, require_arabic=not options.force)
+    else:
+        article = read_article(Path(source), require_arabic=not options.force)
+    with contextlib.ExitStack() as stack:
+        model = ModelRef(options.model, options.beam_size, stack, options.glossary(), translator)
+        translate_and_check([article], model, options.memory_path(), progress)
+    return article
+
+
+def export(
+    inputs: Sequence[Path | str],
+    options: ExportOptions = ExportOptions(),
+    *,
+    translator: Translator | None = None,
+    progress: ProgressFactory = no_progress,
+) -> ExportResult:
+    """Translate every input article and write its briefings; nothing is written on failure.
+
+    Every input is read and translated, and every document rendered, before the first file is
+    written; each file is replaced atomically.
+    """
+    from .checks import summary, summary_line
+    from .export import COMBINED, EXPORTERS
+    from .files import write_atomic
+    from .readers import expand_inputs, read_article
+
+    out_dir = Path(options.out_dir)
+    formats = tuple(options.formats) or DEFAULT_FORMATS
+    check_out_dir(out_dir)
+    paths = expand_inputs([Path(p) for p in inputs])
+    _check_targets(paths, options)
+    glossary = options.glossary()
+    with contextlib.ExitStack() as stack:
+        articles = [read_article(path, require_arabic=not options.force) for path in paths]
+        model = ModelRef(options.model, options.beam_size, stack, glossary, translator)
+        translate_and_check(articles, model, options.memory_path(), progress)
+    generated = datetime.now(timezone.utc).replace(microsecond=0)
+    for article in articles:
+        article.generated_at = generated
+    # Render everything before writing anything: a rendering failure leaves old exports alone.
+    documents: list[tuple[Path, bytes | str]] = []
+    for fmt in formats:
+        render, suffix = EXPORTERS[fmt]
+        if options.combine is not None:
+            documents.append((out_dir / (options.combine + suffix), COMBINED[fmt](articles, options.combine)))
+        else:
+            documents.extend((out_dir / (a.source_path.stem + suffix), render(a)) for a in articles)
+    written = [write_atomic(target, data) for target, data in documents]
+    flagged, _ = summary(articles)
+    return ExportResult(written, articles, flagged, summary_line(articles))
