@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# One hypothesis profile for the whole suite: a bounded number of examples, derandomised (a fixed
+# seed), no example database, so CI and every run on a developer machine try the same inputs.
+# HYPOTHESIS_PROFILE=thorough tries many more (still reproducible) when hunting a bug locally.
+settings.register_profile(
+    "ci",
+    max_examples=25,
+    derandomize=True,
+    database=None,
+    deadline=None,  # the machine is shared; speed is measured in benchmarks, not asserted
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile("thorough", parent=settings.get_profile("ci"), max_examples=500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = next((ROOT / "seeds").glob("[0-9]*.txt"))

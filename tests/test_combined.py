@@ -20,15 +20,10 @@ from helpers import run_cli as run
 from markdown_it import MarkdownIt
 
 from translate_tool.article import Article, BlockKind, Flag
+from translate_tool.briefing import KEYS_PROPERTY, row_bookmark
 from translate_tool.checks import run_checks, summary, summary_line
 from translate_tool.export import COMBINED, EXPORTERS, NOTHING_FLAGGED, english_title
-from translate_tool.export.docx import (
-    ARABIC_FONT,
-    KEYS_PROPERTY,
-    render_docx,
-    render_docx_combined,
-    row_bookmark,
-)
+from translate_tool.export.docx import ARABIC_FONT, render_docx, render_docx_combined
 from translate_tool.export.markdown import render_markdown_combined
 from translate_tool.export.ooxml import read_custom_properties
 from translate_tool.pipeline import translate_articles
@@ -217,7 +212,7 @@ def test_bookmark_names_and_ids_are_unique_and_repeats_get_a_suffix(combined, ar
         for row in (rows[1][2], rows[1][5], rows[2][2])
     ]
     assert in_row == [[f"tt_{repeated.key}"], [f"tt_{repeated.key}_2"], [f"tt_{repeated.key}_3"]]
-    assert row_bookmark(repeated, 3) == f"tt_{repeated.key}_3"
+    assert row_bookmark(repeated.key, 3) == f"tt_{repeated.key}_3"
 
 
 def test_properties_list_every_row_of_every_table_in_order(articles):

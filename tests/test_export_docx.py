@@ -16,8 +16,9 @@ from docx.shared import Mm
 from helpers import translated_seed
 
 from translate_tool.article import Article, BlockKind, Flag, Origin
+from translate_tool.briefing import FORMAT_NAME, row_bookmark
 from translate_tool.export import EXPORTERS
-from translate_tool.export.docx import ARABIC_FONT, FORMAT_NAME, render_docx, row_bookmark
+from translate_tool.export.docx import ARABIC_FONT, render_docx
 from translate_tool.export.ooxml import read_custom_properties
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ab347057d505572f.txt"
@@ -170,7 +171,7 @@ def test_number_cell_has_number_bookmark_and_separate_status_mark(article, table
     for number, (row, block) in enumerate(zip(body_rows(table), article.blocks, strict=True), start=1):
         p = row.cells[0].paragraphs[0]._p
         starts = p.findall(qn("w:bookmarkStart"))
-        assert [s.get(qn("w:name")) for s in starts] == [row_bookmark(block)] == [f"tt_{block.key}"]
+        assert [s.get(qn("w:name")) for s in starts] == [row_bookmark(block.key)] == [f"tt_{block.key}"]
         # the bookmark holds exactly the visible number; the mark is a run after it
         children = list(p)
         begin = children.index(starts[0])

@@ -21,8 +21,9 @@ from docx.oxml.ns import qn
 from helpers import translated_seed
 
 from translate_tool.article import Article, Flag, Origin
+from translate_tool.briefing import FORMAT_NAME
 from translate_tool.export import english_title
-from translate_tool.export.docx import FORMAT_NAME, render_docx, render_docx_combined
+from translate_tool.export.docx import render_docx, render_docx_combined
 from translate_tool.export.ooxml import read_custom_properties
 from translate_tool.readers.txt import parse_article
 

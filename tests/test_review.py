@@ -7,9 +7,11 @@ SQLite translation memory; hostile and foreign files refused with exit 2 and the
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 import struct
 import subprocess
+import sys
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,13 +25,9 @@ from helpers import FakeTranslator
 from helpers import run_cli as run
 
 from translate_tool.article import Article, Flag, Origin
+from translate_tool.briefing import ENGLISH_PROPERTY, FLAG_STYLE, english_fingerprint
 from translate_tool.cli import main
-from translate_tool.export.docx import (
-    ENGLISH_PROPERTY,
-    FLAG_STYLE,
-    english_fingerprint,
-    render_docx,
-)
+from translate_tool.export.docx import render_docx
 from translate_tool.export.ooxml import read_custom_properties
 from translate_tool.memory import ReviewChange, TranslationMemory, default_tm_path
 from translate_tool.pipeline import translate_articles
@@ -553,3 +551,17 @@ def test_acceptance_export_edit_in_libreoffice_import_export_again(
     # and a second import of the same file changes nothing
     code, out, _ = run(capsys, "review", "import", edited)
     assert code == 0 and "1 already recorded" in out
+
+
+def test_review_import_does_not_import_python_docx(exported, tmp_path):
+    """Reading a review needs the format contract (`briefing`), not the Word writer."""
+    code = (
+        "import sys; from translate_tool.cli import main; "
+        f"code = main(['review', 'import', {str(exported)!r}]); "
+        "print(code, sorted(m for m in sys.modules if m == 'docx' or m.startswith('docx.')))"
+    )
+    env = {**os.environ, "TRANSLATE_TOOL_TM": str(tmp_path / "tm.sqlite3")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=TIMEOUT
+    )
+    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stderr

@@ -21,10 +21,6 @@ from datetime import datetime, timezone
 
 from ..article import Article, Block, Origin
 
-# What our files say they are, so `review import` can tell "not one of ours" and old formats.
-FORMAT_NAME = "translate-tool briefing"
-FORMAT_VERSION = 1
-
 # A short mark per row for where its English came from, and the words the legend uses.
 STATUS_MARK = {Origin.MACHINE: "MT", Origin.MEMORY: "MEM", Origin.REVIEWED: "REV"}
 STATUS_WORDS = {

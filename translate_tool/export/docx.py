@@ -6,24 +6,13 @@ summary, contents) and then one section per article, each on a new page, laid ou
 code as a single-article briefing (`_add_article`). Layout lives here, the raw
 WordprocessingML python-docx cannot build lives in `ooxml.py`.
 
-Row identity for a later review import: the `#` cell's number is wrapped in a bookmark named
-`tt_<Block.key>`, and `tt_<Block.key>_2`, `_3`, ... for later rows with the same Arabic (Word
-renames or drops a repeated bookmark name; the importer reads only the 16 hex digits). Bookmarks
-survive a re-save by Word and by LibreOffice (content-control tags do not survive LibreOffice
-7.4). The document also carries custom properties naming the format and listing the keys of all
-rows of all tables in document order, so an importer can tell one of our files from any other,
-and a fingerprint of each row's English as exported (`english_fingerprint`), so the importer can
-tell the rows a reviewer changed from the rows they left alone without asking the translation
-memory. Flag lines in an English cell have their own paragraph style (`FLAG_STYLE`), so the
-importer can leave them out of the English even when a reviewer has deleted their ⚑.
+The format contract this layout carries for a later review import (row bookmarks, custom
+properties, fingerprints, the flag style) is defined in `briefing.py`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
@@ -36,9 +25,26 @@ from docx.shared import Mm, Pt, RGBColor
 
 from .. import __version__
 from ..article import Article, Block, BlockKind, Flag
-from . import (
+from ..briefing import (
+    ARTICLE_BOOKMARK,
+    ARTICLES_PROPERTY,
+    ENGLISH_PROPERTY,
+    FLAG_STYLE,
     FORMAT_NAME,
+    FORMAT_PROPERTY,
     FORMAT_VERSION,
+    FORMAT_VERSION_PROPERTY,
+    KEYS_PER_PROPERTY,
+    KEYS_PROPERTY,
+    MODEL_PROPERTY,
+    ROWS_PROPERTY,
+    SOURCE_PROPERTY,
+    TOOL_VERSION_PROPERTY,
+    english_fingerprint,
+    row_bookmark,
+    xml_safe,
+)
+from . import (
     STATUS_MARK,
     as_utc,
     briefing_title,
@@ -58,14 +64,6 @@ from . import (
     status_legend,
     whole,
 )
-
-BOOKMARK_PREFIX = "tt_"
-ARTICLE_BOOKMARK = "article_"  # + 1, 2, ...: an article's heading in a combined briefing
-KEYS_PER_PROPERTY = 15  # 15 keys of 16 hex + spaces stay under Word's 255-character limit
-KEYS_PROPERTY = "translate-tool-keys-"  # + 1, 2, ...: row keys in row order, KEYS_PER_PROPERTY each
-ENGLISH_PROPERTY = "translate-tool-en-"  # + 1, 2, ...: English fingerprints, chunked like the keys
-FINGERPRINT_HEX = 12
-FLAG_STYLE = "TT Flag"  # paragraph style of the "⚑ reason" lines; never part of the English
 
 # Word on Windows and macOS has Arial with Arabic glyphs, and it is Word's own default
 # complex-script font for Arabic, so the text looks the same on every analyst's machine and no
@@ -96,7 +94,6 @@ NOTICE_COLOUR = {
 # A row taller than a page cannot be kept whole: Word would clip it. Rows whose longer side is
 # above this many characters may break across pages (about half a page in one column).
 KEEP_WHOLE_MAX_CHARS = 1200
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def render_docx(article: Article) -> bytes:
@@ -149,21 +146,6 @@ def _save(document) -> bytes:
     return ooxml.fixed_zip(buffer.getvalue())
 
 
-def _safe(text: str) -> str:
-    """`text` with the characters XML cannot hold (control codes, lone surrogates) shown as �."""
-    return _NOT_XML.sub("\ufffd", text)
-
-
-def row_bookmark(block: Block, occurrence: int = 1) -> str:
-    """The bookmark name that ties a table row back to its block.
-
-    The `occurrence`-th row with the same Arabic (the same key) gets a `_<occurrence>` suffix
-    from the second on, so every bookmark name in a document is unique.
-    """
-    suffix = f"_{occurrence}" if occurrence > 1 else ""
-    return BOOKMARK_PREFIX + block.key + suffix
-
-
 class _Rows:
     """Numbers rows through a whole document, however many tables it has, and names their bookmarks.
 
@@ -184,17 +166,7 @@ class _Rows:
         """The next row's number (also its bookmark id) and its unique bookmark name."""
         number, self.next = self.next, self.next + 1
         self._keys[block.key] += 1
-        return number, row_bookmark(block, self._keys[block.key])
-
-
-def normalise_english(text: str) -> str:
-    """English as compared on review import: NFC, runs of whitespace (newlines too) as one space."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
-def english_fingerprint(text: str) -> str:
-    """A short hash of `normalise_english(text)`, stored per row to spot a reviewer's changes."""
-    return hashlib.sha1(normalise_english(text).encode("utf-8")).hexdigest()[:FINGERPRINT_HEX]
+        return number, row_bookmark(block.key, self._keys[block.key])
 
 
 # --- page, title, metadata -------------------------------------------------------------------
@@ -226,7 +198,9 @@ def _set_up_page(document, name: str, status_of: Article) -> None:
     footer = section.footer.paragraphs[0]
     footer.style = footer_style
     label = {"unreviewed": "unreviewed machine translation", "partly-reviewed": "partly reviewed"}
-    footer.add_run(_safe(f"{name} - {label.get(review_status(status_of), 'reviewed translation')} - page "))
+    footer.add_run(
+        xml_safe(f"{name} - {label.get(review_status(status_of), 'reviewed translation')} - page ")
+    )
     ooxml.add_field(footer, "PAGE")
     footer.add_run(" of ")
     ooxml.add_field(footer, "NUMPAGES")
@@ -257,12 +231,12 @@ def _add_article(
 
 def _add_title(document, article: Article, rows: _Rows, index: int) -> None:
     if index:
-        heading = document.add_heading(_safe(f"{index}. {english_title(article)}"), level=1)
+        heading = document.add_heading(xml_safe(f"{index}. {english_title(article)}"), level=1)
         heading.paragraph_format.page_break_before = True
         heading.paragraph_format.space_before = Pt(0)
         ooxml.add_bookmark(heading, f"{ARTICLE_BOOKMARK}{index}", rows.other_id())
     else:
-        heading = document.add_heading(_safe(english_title(article)), level=0)
+        heading = document.add_heading(xml_safe(english_title(article)), level=0)
     heading.paragraph_format.space_after = Pt(4)
     title = article.title
     if title is not None:
@@ -274,7 +248,7 @@ def _add_title(document, article: Article, rows: _Rows, index: int) -> None:
 def _add_fact(document, label: str, value: str):
     paragraph = _small_paragraph(document)
     paragraph.add_run(f"{label}: ").bold = True
-    paragraph.add_run(_safe(value))
+    paragraph.add_run(xml_safe(value))
     _size_runs(paragraph, META_PT)
     return paragraph
 
@@ -298,7 +272,7 @@ def _add_qa(document, article: Article, first_row: int):
         last.paragraph_format.left_indent = Mm(9)
         last.paragraph_format.first_line_indent = Mm(-5)  # wrapped lines hang under the reasons
         last.add_run(f"{label}: ").bold = True
-        last.add_run(_safe(reasons))
+        last.add_run(xml_safe(reasons))
         _size_runs(last, META_PT)
     if left_out:
         last = _small_paragraph(document)
@@ -358,7 +332,7 @@ def _size_runs(paragraph, size_pt: float) -> None:
 
 def _add_cover(document, articles: list[Article], title: str, everything: Article) -> None:
     """Title, when and with what, the review and QA summary over all articles, and the contents."""
-    heading = document.add_heading(_safe(title), level=0)
+    heading = document.add_heading(xml_safe(title), level=0)
     heading.paragraph_format.space_after = Pt(8)
     passages = len(everything.blocks)
     _add_fact(
@@ -381,7 +355,7 @@ def _add_cover(document, articles: list[Article], title: str, everything: Articl
     for index, article in enumerate(articles, start=1):
         entry = document.add_paragraph(style="List Number")
         entry.paragraph_format.space_after = Pt(6)
-        link = entry.add_run(_safe(english_title(article)))
+        link = entry.add_run(xml_safe(english_title(article)))
         link.bold = True
         link.font.size = Pt(ENGLISH_PT + 1)
         ooxml.link_to_bookmark(link, f"{ARTICLE_BOOKMARK}{index}")
@@ -389,7 +363,7 @@ def _add_cover(document, articles: list[Article], title: str, everything: Articl
         details = entry.add_run()
         details.add_break(WD_BREAK.LINE)
         details.add_text(
-            _safe(
+            xml_safe(
                 f"{article.name} · {passages} passage{'s' if passages != 1 else ''} "
                 f"({row_range(first_row, passages)}) · "
                 + (f"⚑ {flagged} flagged" if flagged else "none flagged")
@@ -453,7 +427,7 @@ def _add_row(table, rows: _Rows, block: Block) -> None:
     mark.font.color.rgb = GREY
 
     english = en_cell.paragraphs[0]
-    run = english.add_run(_safe(block.target.strip()))
+    run = english.add_run(xml_safe(block.target.strip()))
     run.font.size = Pt(ENGLISH_PT)
     run.bold = heading or None
     _show_flags(en_cell, block.flags)
@@ -496,7 +470,7 @@ def _show_flags(cell, flags: list[Flag]) -> None:
     for flag in flags:
         paragraph = cell.add_paragraph(style=FLAG_STYLE)
         paragraph.paragraph_format.space_before = Pt(2)
-        run = paragraph.add_run(_safe(f"⚑ {flag.message}"))
+        run = paragraph.add_run(xml_safe(f"⚑ {flag.message}"))
         run.italic = True
         run.font.size = Pt(ENGLISH_PT - 2)
         run.font.color.rgb = FLAG_COLOUR
@@ -510,7 +484,7 @@ def _arabic_run(paragraph, text: str, size_pt: float, bold: bool, paragraph_rtl:
     """
     if paragraph_rtl:
         ooxml.set_paragraph_rtl(paragraph)
-    run = paragraph.add_run(_safe(text))
+    run = paragraph.add_run(xml_safe(text))
     run.font.size = Pt(size_pt)
     if bold:
         run.bold = True
@@ -541,19 +515,19 @@ def _set_properties(document, articles: list[Article], title: str, subject: str,
         props.created = props.modified = datetime(2000, 1, 1)
 
     custom: dict[str, object] = {
-        "translate-tool-format": FORMAT_NAME,
-        "translate-tool-format-version": FORMAT_VERSION,
-        "translate-tool-version": __version__,
-        "translate-tool-source": ", ".join(a.name for a in articles)[:255],
-        "translate-tool-model": ", ".join(dict.fromkeys(a.model for a in articles if a.model))[:255],
-        "translate-tool-rows": len(everything.blocks),
+        FORMAT_PROPERTY: FORMAT_NAME,
+        FORMAT_VERSION_PROPERTY: FORMAT_VERSION,
+        TOOL_VERSION_PROPERTY: __version__,
+        SOURCE_PROPERTY: ", ".join(a.name for a in articles)[:255],
+        MODEL_PROPERTY: ", ".join(dict.fromkeys(a.model for a in articles if a.model))[:255],
+        ROWS_PROPERTY: len(everything.blocks),
     }
     if combined:
-        custom["translate-tool-articles"] = len(articles)
+        custom[ARTICLES_PROPERTY] = len(articles)
     # Every row of every table, in document order.
     keys = [block.key for block in everything.blocks]
     # Fingerprint exactly the English written into the row (see `_add_row`).
-    english = [english_fingerprint(_safe(block.target.strip())) for block in everything.blocks]
+    english = [english_fingerprint(xml_safe(block.target.strip())) for block in everything.blocks]
     for prefix, values in ((KEYS_PROPERTY, keys), (ENGLISH_PROPERTY, english)):
         for i in range(0, len(values), KEYS_PER_PROPERTY):
             chunk = " ".join(values[i : i + KEYS_PER_PROPERTY])

@@ -17,9 +17,8 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..article import Article, Block, BlockKind, Flag
+from ..briefing import FORMAT_NAME, FORMAT_VERSION
 from . import (
-    FORMAT_NAME,
-    FORMAT_VERSION,
     STATUS_MARK,
     briefing_title,
     english_title,

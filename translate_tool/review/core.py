@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..article import source_key
-from ..export.docx import english_fingerprint
+from ..briefing import english_fingerprint
 from ..memory import ReviewChange
 
 ARABIC_EDITED = "Arabic text edited"

@@ -1,6 +1,6 @@
 """The DOCX review reader: a briefing edited in Word or LibreOffice, turned into a `ReviewDocument`.
 
-Where things are in the file (the format contract is written by `export/docx.py`):
+Where things are in the file (the format contract is `briefing.py`):
 
 - the row's keys come from the `tt_<key>` bookmarks in the row, those in the `#` cell first
   (a repeated passage's bookmark has a `_2`, `_3` suffix, which is ignored);
@@ -22,16 +22,18 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import InputError
-from ..export.docx import (
+from ..briefing import (
     BOOKMARK_PREFIX,
     ENGLISH_PROPERTY,
     FLAG_STYLE,
     FORMAT_NAME,
+    FORMAT_PROPERTY,
     FORMAT_VERSION,
+    FORMAT_VERSION_PROPERTY,
     KEYS_PROPERTY,
     normalise_english,
 )
+from ..errors import InputError
 from ..ooxml_ns import STRICT_W_NS, w
 from ..safezip import UntrustedZip, open_untrusted
 from . import ooxml
@@ -139,9 +141,9 @@ def _numbered(properties: dict[str, str], prefix: str) -> list[str] | None:
 def _check_format(path: Path, properties: dict[str, str]) -> list[str]:
     """The exported row keys, once the properties say this is a briefing of our format."""
     keys = _numbered(properties, KEYS_PROPERTY)
-    if properties.get("translate-tool-format") != FORMAT_NAME or keys is None:
+    if properties.get(FORMAT_PROPERTY) != FORMAT_NAME or keys is None:
         raise InputError(f"{path}: is not a translate-tool briefing (no row keys)")
-    version = properties.get("translate-tool-format-version", "")
+    version = properties.get(FORMAT_VERSION_PROPERTY, "")
     try:
         known = float(version) == FORMAT_VERSION  # LibreOffice rewrites the integer as 1.0
     except ValueError:
