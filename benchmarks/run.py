@@ -177,8 +177,8 @@ def arm_b(opts: argparse.Namespace) -> dict:
 
     package = open_model(opts.model_dir, opts.scratch)
     translator = ArgosTranslator(package, DecodeSettings(threads=opts.threads))
-    counter = Counted(translator.model)
-    translator.model = counter
+    counter = Counted(translator.decoder.model)
+    translator.decoder.model = counter
     load = time.perf_counter() - t0
 
     # The pipeline creates the translator only when there is work; here it was created above

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from .errors import ModelError
@@ -70,12 +71,47 @@ def load_tokenizer(package: Package):
     return BPETokenizer(package.path / "bpe.model", package.from_code, package.to_code)
 
 
-class ArgosTranslator:
-    """One CTranslate2 Translator for the whole run."""
+class LocalDecoder:
+    """A CTranslate2 Translator on this machine: turns batches of tokens into (tokens, score).
 
-    def __init__(self, package: Package, settings: DecodeSettings | None = None):
+    The cluster decoder (cluster.py) has the same `decode` method, so `ArgosTranslator` does the
+    tokenizing, length sorting and joining once, whichever machine decodes.
+    """
+
+    def __init__(self, model_dir: Path, threads: int = 0):
         import ctranslate2
 
+        try:
+            self.model = ctranslate2.Translator(
+                str(model_dir), device="cpu", inter_threads=1, intra_threads=threads
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"cannot load the model in {model_dir}: {exc}") from None
+
+    def decode_batch(self, batch: list[list[str]], options: dict) -> list[tuple[list[str], float]]:
+        """The best hypothesis and its score for each token list of one batch."""
+        options = dict(options)
+        prefix = options.pop("target_prefix", "")
+        try:
+            results = self.model.translate_batch(
+                batch, target_prefix=[[prefix]] * len(batch) if prefix else None, **options
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"the model failed while translating: {exc}") from None
+        return [(list(r.hypotheses[0]), float(r.scores[0])) for r in results]
+
+    def decode(
+        self, batches: Iterable[list[list[str]]], options: dict
+    ) -> Iterator[list[tuple[list[str], float]]]:
+        """Each batch's results, in order; an empty batch gives an empty list."""
+        for batch in batches:
+            yield self.decode_batch(batch, options) if batch else []
+
+
+class ArgosTranslator:
+    """The run's sentences through one decoder: tokenized, length-sorted, batched, joined again."""
+
+    def __init__(self, package: Package, settings: DecodeSettings | None = None, decoder=None):
         self.package = package
         self.settings = settings or DecodeSettings()
         self.label = package.label
@@ -84,12 +120,9 @@ class ArgosTranslator:
             self.tokenizer.encode("")  # argostranslate's tokenizers load lazily: fail here, clearly
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelError(f"cannot load the tokenizer of {package.path}: {exc}") from None
-        try:
-            self.model = ctranslate2.Translator(
-                str(package.model_dir), device="cpu", inter_threads=1, intra_threads=self.settings.threads
-            )
-        except (RuntimeError, ValueError) as exc:
-            raise ModelError(f"cannot load the model in {package.model_dir}: {exc}") from None
+        self.decoder = (
+            decoder if decoder is not None else LocalDecoder(package.model_dir, self.settings.threads)
+        )
 
     def translate(self, sentences: Sequence[str], progress: Progress | None = None) -> list[Hypothesis]:
         limit = self.settings.max_input_tokens
@@ -127,40 +160,33 @@ class ArgosTranslator:
     ) -> list[tuple[str, float, int]]:
         """Decode all pieces, longest first in full batches; return (text, log-prob, tokens) each."""
         s = self.settings
-        prefix = self.package.target_prefix
+        options = dict(
+            target_prefix=self.package.target_prefix,
+            beam_size=s.beam_size,
+            length_penalty=s.length_penalty,
+            max_batch_size=s.max_batch_size,
+            batch_type=s.batch_type,
+            max_decoding_length=s.max_decoding_length,
+            replace_unknowns=True,
+            return_scores=True,
+        )
         order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]), reverse=True)
-        outputs: list[tuple[str, float, int]] = [("", 0.0, 0)] * len(pieces)
         chunk = s.sentences_per_call
+        calls = [order[start : start + chunk] for start in range(0, len(order), chunk)]
+        todos = [[i for i in call if pieces[i]] for call in calls]
+        batches = ([pieces[i] for i in todo] for todo in todos)
+        outputs: list[tuple[str, float, int]] = [("", 0.0, 0)] * len(pieces)
         remaining = Counter(owner)
-        for start in range(0, len(order), chunk):
-            todo = [i for i in order[start : start + chunk] if pieces[i]]
-            if todo:
-                results = self._translate_batch(
-                    [pieces[i] for i in todo],
-                    target_prefix=[[prefix]] * len(todo) if prefix else None,
-                    beam_size=s.beam_size,
-                    length_penalty=s.length_penalty,
-                    max_batch_size=s.max_batch_size,
-                    batch_type=s.batch_type,
-                    max_decoding_length=s.max_decoding_length,
-                    replace_unknowns=True,
-                    return_scores=True,
-                )
-                for i, result in zip(todo, results, strict=True):
-                    outputs[i] = self._finish(result.hypotheses[0], result.scores[0])
+        for call, todo, results in zip(calls, todos, self.decoder.decode(batches, options), strict=True):
+            for i, (tokens, score) in zip(todo, results, strict=True):
+                outputs[i] = self._finish(tokens, score)
             if progress:
                 finished = 0
-                for i in order[start : start + chunk]:
+                for i in call:
                     remaining[owner[i]] -= 1
                     finished += remaining[owner[i]] == 0
                 progress(finished)
         return outputs
-
-    def _translate_batch(self, *args, **kwargs):
-        try:
-            return self.model.translate_batch(*args, **kwargs)
-        except (RuntimeError, ValueError) as exc:
-            raise ModelError(f"the model failed while translating: {exc}") from None
 
     def _finish(self, tokens: list[str], score: float) -> tuple[str, float, int]:
         prefix = self.package.target_prefix
