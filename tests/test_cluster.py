@@ -105,7 +105,7 @@ def package(synthetic_model, tmp_path_factory):
 
 
 def seed_sentences(seed_path) -> list[str]:
-    from translate_tool.article import read_article
+    from translate_tool.readers import read_article
     from translate_tool.pipeline import pending
 
     article = read_article(seed_path)
