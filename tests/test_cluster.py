@@ -105,8 +105,8 @@ def package(synthetic_model, tmp_path_factory):
 
 
 def seed_sentences(seed_path) -> list[str]:
-    from translate_tool.readers import read_article
     from translate_tool.pipeline import pending
+    from translate_tool.readers import read_article
 
     article = read_article(seed_path)
     return [s.source for block in pending([article]) for s in block.sentences]
@@ -210,3 +210,186 @@ def test_a_worker_that_cannot_read_the_package_is_named(scheduler, synthetic_mod
             blind.stop()
     finally:
         shutil.rmtree(hidden, ignore_errors=True)
+
+
+# --- the command line: `export --cluster ADDRESS` / `--workers N` ---------------------------
+
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2}| UTC)?")
+
+
+def document_texts(folder: Path) -> dict[str, str]:
+    """Every part of every document in `folder`, with the generated-at times blanked."""
+    import zipfile
+
+    texts: dict[str, str] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix == ".docx":
+            with zipfile.ZipFile(path) as archive:
+                for name in archive.namelist():
+                    texts[f"{path.name}:{name}"] = TIMESTAMP.sub("TIME", archive.read(name).decode("utf-8"))
+        else:
+            texts[path.name] = TIMESTAMP.sub("TIME", path.read_text(encoding="utf-8"))
+    return texts
+
+
+def cli(*args, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "translate_tool.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        **kwargs,
+    )
+
+
+def variants(seed_path: Path, folder: Path, count: int) -> Path:
+    """`count` articles of the seed's shape whose sentences all differ (a number in each)."""
+    folder.mkdir()
+    text = seed_path.read_text(encoding="utf-8")
+    for i in range(count):
+        (folder / f"article-{i:02d}.txt").write_text(text.replace(".", f" {i + 1}."), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def local_export(synthetic_model, seed_path, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("local")
+    inputs = variants(seed_path, tmp / "in", 3)
+    run = cli("export", inputs, "--model", synthetic_model, "--no-tm", "--out-dir", tmp / "out")
+    assert run.returncode == 0, run.stderr
+    return inputs, document_texts(tmp / "out")
+
+
+def test_export_on_a_two_worker_cluster_writes_the_documents_of_a_local_run(
+    two_workers, synthetic_model, local_export, tmp_path
+):
+    address, _ = two_workers
+    inputs, expected = local_export
+    run = cli(
+        "-v",
+        "export",
+        inputs,
+        "--model",
+        synthetic_model,
+        "--no-tm",
+        "--out-dir",
+        tmp_path / "out",
+        "--cluster",
+        address,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "decoding on tcp://127.0.0.1" in run.stderr and "2 workers" in run.stderr
+    assert "loading model" not in run.stderr  # the client never loads the decoder
+    assert document_texts(tmp_path / "out") == expected
+
+
+def test_export_with_local_workers_writes_the_documents_of_a_local_run(
+    synthetic_model, local_export, tmp_path
+):
+    inputs, expected = local_export
+    run = cli(
+        "-v",
+        "export",
+        inputs,
+        "--model",
+        synthetic_model,
+        "--no-tm",
+        "--out-dir",
+        tmp_path / "out",
+        "--workers",
+        "2",
+    )
+    assert run.returncode == 0, run.stderr
+    assert "decoding on a local cluster: 2 workers" in run.stderr
+    assert document_texts(tmp_path / "out") == expected
+
+
+def test_cluster_address_from_the_environment(two_workers, synthetic_model, seed_path, tmp_path):
+    address, _ = two_workers
+    env = {**os.environ, "TRANSLATE_TOOL_CLUSTER": address}
+    run = cli(
+        "-v", "export", seed_path, "--model", synthetic_model, "--no-tm", "--out-dir", tmp_path, env=env
+    )
+    assert run.returncode == 0, run.stderr
+    assert f"decoding on {address}" in run.stderr
+
+
+def test_unreachable_scheduler_exits_1_with_one_line_and_writes_nothing(synthetic_model, seed_path, tmp_path):
+    with socket_port() as port:
+        run = cli(
+            "export",
+            seed_path,
+            "--model",
+            synthetic_model,
+            "--no-tm",
+            "--out-dir",
+            tmp_path / "out",
+            "--cluster",
+            f"tcp://127.0.0.1:{port}",
+        )
+    assert run.returncode == 1
+    assert run.stderr.count("\n") == 1 and "cannot reach the Dask scheduler" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("flags", [["--cluster", "tcp://127.0.0.1:8786"], ["--workers", "2"]])
+def test_without_the_extra_the_cluster_options_name_it(flags, seed_path, tmp_path):
+    """`distributed` made unimportable, as on an install without the [cluster] extra."""
+    code = (
+        "import sys; sys.modules['distributed'] = None\n"
+        "from translate_tool.cli import main\n"
+        f"sys.exit(main(['export', {str(seed_path)!r}, '--no-tm', '--out-dir', {str(tmp_path / 'out')!r}, *{flags!r}]))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip().count("\n") == 0
+    assert "pip install 'translate-tool[cluster]'" in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_cluster_and_workers_together_are_a_usage_error(seed_path, tmp_path):
+    run = cli(
+        "export", seed_path, "--no-tm", "--out-dir", tmp_path, "--cluster", "tcp://x:1", "--workers", "2"
+    )
+    assert run.returncode == 2 and "not both" in run.stderr
+
+
+def test_ctrl_c_mid_run_leaves_no_files_and_the_cluster_as_it_was(
+    two_workers, synthetic_model, seed_path, tmp_path
+):
+    address, _ = two_workers
+    inputs = variants(seed_path, tmp_path / "in", 12)
+    out = tmp_path / "out"
+    run = Process(
+        [
+            sys.executable,
+            "-m",
+            "translate_tool.cli",
+            "-v",
+            "export",
+            str(inputs),
+            "--model",
+            str(synthetic_model),
+            "--no-tm",
+            "--out-dir",
+            str(out),
+            "--cluster",
+            address,
+        ],
+    )
+    try:
+        run.wait_for(r"cluster: batch 1 decoded")
+        run.proc.send_signal(signal.SIGINT)
+        assert run.proc.wait(timeout=120) == 130, "".join(run.seen)
+    finally:
+        run.stop()
+    assert not out.exists() or list(out.iterdir()) == []
+    from distributed import Client
+
+    with Client(address, timeout=10, set_as_default=False) as client:
+        plugins = client.run(lambda dask_worker: cluster.PLUGIN_NAME in dask_worker.plugins)
+        assert not any(plugins.values()), plugins
+        # The interrupted client's batches are released: nothing of it is left on the scheduler.
+        tasks = client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+        assert tasks == 0

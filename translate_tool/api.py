@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .article import Article
+from .cluster import ClusterSpec
 from .engine import Translator
 from .errors import InputError
 from .glossary import Glossary
@@ -42,6 +43,18 @@ class TranslateOptions:
     use_memory: bool = True  # False: translate everything and record nothing (--no-tm)
     tm_path: Path | None = None  # None: $TRANSLATE_TOOL_TM, else the user data folder
     glossary_files: Sequence[Path] = ()  # read after the user's default glossary, if it exists
+    cluster: str | None = None  # decode on the Dask scheduler at this address (tcp://HOST:8786)
+    workers: int | None = None  # decode on a local Dask cluster of this many worker processes
+
+    def decoding(self) -> ClusterSpec | None:
+        """Where decoding runs: None for this process, else the checked cluster to use."""
+        if self.cluster is None and self.workers is None:
+            return None
+        if self.cluster is not None and self.workers is not None:
+            raise InputError("give --cluster or --workers, not both")
+        spec = ClusterSpec(address=self.cluster, workers=self.workers)
+        spec.check()
+        return spec
 
     def memory_path(self) -> Path | None:
         from .memory import default_tm_path
@@ -115,7 +128,9 @@ def translate(
     else:
         article = read_article(Path(source), require_arabic=not options.force)
     with contextlib.ExitStack() as stack:
-        model = ModelRef(options.model, options.beam_size, stack, options.glossary(), translator)
+        model = ModelRef(
+            options.model, options.beam_size, stack, options.glossary(), translator, options.decoding()
+        )
         translate_and_check([article], model, options.memory_path(), progress)
     return article
 
@@ -145,7 +160,7 @@ def export(
     glossary = options.glossary()
     with contextlib.ExitStack() as stack:
         articles = [read_article(path, require_arabic=not options.force) for path in paths]
-        model = ModelRef(options.model, options.beam_size, stack, glossary, translator)
+        model = ModelRef(options.model, options.beam_size, stack, glossary, translator, options.decoding())
         translate_and_check(articles, model, options.memory_path(), progress)
     generated = datetime.now(timezone.utc).replace(microsecond=0)
     for article in articles:

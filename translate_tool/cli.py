@@ -116,6 +116,21 @@ no_tm_option = click.option(
 )
 
 
+cluster_option = click.option(
+    "--cluster",
+    metavar="tcp://HOST:8786",
+    envvar="TRANSLATE_TOOL_CLUSTER",
+    help="Decode on the Dask cluster whose scheduler is at this address (or TRANSLATE_TOOL_CLUSTER). "
+    "Needs the cluster extra: pip install 'translate-tool[cluster]'.",
+)
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(1, 512),
+    help="Decode on N single-threaded worker processes on this machine (a local Dask cluster). "
+    "Default: one translator in this process. Needs the cluster extra.",
+)
+
+
 def translation_options(command):
     """The options every translating command shares: beam, --force, memory and glossary."""
     for option in reversed((beam_option, force_option, tm_option, no_tm_option, glossary_option)):
@@ -158,6 +173,8 @@ def _tm_path(tm_path: Path | None, no_tm: bool = False) -> Path | None:
     metavar="NAME",
     help="Write one briefing OUT_DIR/NAME.docx/.md with a section per article, instead of one per input.",
 )
+@cluster_option
+@workers_option
 @click.pass_obj
 def export(
     state: State,
@@ -172,6 +189,8 @@ def export(
     glossary_files: tuple[Path, ...],
     strict: bool,
     combine: str | None,
+    cluster: str | None,
+    workers: int | None,
 ) -> None:
     """Translate INPUT articles and write side-by-side DOCX and Markdown briefings.
 
@@ -190,6 +209,8 @@ def export(
       translate-tool export article.txt --model translate-ar_en-1_9.argosmodel
       translate-tool export inbox/ --combine monday-briefing --glossary seeds/glossary.csv
       translate-tool export article.txt --strict || echo "needs a reviewer"
+      translate-tool export archive/ --workers 8
+      translate-tool export archive/ --cluster tcp://scheduler:8786
     """
     from .api import ExportOptions
     from .api import export as run_export
@@ -204,6 +225,8 @@ def export(
         out_dir=out_dir,
         formats=formats or DEFAULT_FORMATS,
         combine=combine,
+        cluster=cluster,
+        workers=workers,
     )
     result = run_export(inputs, options, progress=_progress_bar(state))
     for target in result.documents:

@@ -25,10 +25,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import re
 import shutil
 import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError, ModelError, NetworkError
@@ -38,6 +40,33 @@ log = logging.getLogger(__name__)
 PLUGIN_NAME = "translate-tool-model"
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before giving up
 EXTRA_HINT = "pip install 'translate-tool[cluster]'"
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """Where to decode: the scheduler at `address`, or a new LocalCluster of `workers` processes."""
+
+    address: str | None = None
+    workers: int | None = None
+    timeout: float = CONNECT_TIMEOUT
+
+    def check(self) -> None:
+        """Fail before any work if the extra is missing or the address is not one."""
+        _distributed()
+        if self.address is not None and not re.fullmatch(r"(tcp|tls|inproc|ucx|ws|wss)://\S+", self.address):
+            raise InputError(
+                f"--cluster {self.address!r}: give the scheduler's address, e.g. tcp://HOST:8786"
+            )
+
+    def open(self, stack: contextlib.ExitStack, package_path: Path) -> ClusterDecoder:
+        """Connect, load the model on every worker, and decode there until `stack` closes."""
+        client = stack.enter_context(connect(self.address, self.workers, self.timeout))
+        stack.enter_context(model_on_workers(client, package_path))
+        workers = worker_count(client)
+        where = self.address or "a local cluster"
+        log.info("decoding on %s: %d worker%s", where, workers, "s" if workers != 1 else "")
+        # Two batches per worker: one decoding, one waiting, so no worker idles between batches.
+        return ClusterDecoder(client, in_flight=2 * workers)
 
 
 def _distributed():
@@ -140,7 +169,9 @@ class ClusterDecoder:
                 yield self._result(pending.popleft(), done)
         finally:
             for future in pending:  # an error or Ctrl-C: nothing of ours keeps running
-                future.cancel()
+                if future is not None:
+                    with contextlib.suppress(Exception):
+                        future.cancel()
 
     def _submit(self, batch, options):
         if not batch:

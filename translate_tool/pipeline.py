@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .article import Article, Block, BlockKind, Origin, Sentence
+from .cluster import ClusterSpec
 from .engine import Hypothesis, Progress, Translator
 from .errors import InputError
 from .glossary import Glossary, TermMatch, missing_english, needs_translation, protect, splice, split_around
@@ -153,9 +154,11 @@ class ModelRef:
         stack: contextlib.ExitStack,
         glossary: Glossary | None = None,
         translator: Translator | None = None,
+        cluster: ClusterSpec | None = None,
     ):
         self.path, self.beam_size, self.stack, self.glossary = path, beam_size, stack, glossary
         self.given = translator
+        self.cluster = cluster  # decode on Dask workers instead of in this process
         # The glossary changes the machine text, so it is part of what made it.
         self.suffix = f" + glossary {glossary.fingerprint()}" if glossary else ""
         self.translator: Translator | None = None
@@ -198,8 +201,13 @@ class ModelRef:
                 raise InputError(
                     f"{self.path}: translates {package.from_code}->{package.to_code}, not ar->en"
                 )
-        log.info("loading model %s from %s", package.label, package.path)
-        translator = ArgosTranslator(package, DecodeSettings(beam_size=self.beam_size))
+        settings = DecodeSettings(beam_size=self.beam_size)
+        if self.cluster is not None:
+            decoder = self.cluster.open(self.stack, self.path or package.path)
+            translator = ArgosTranslator(package, settings, decoder=decoder)
+        else:
+            log.info("loading model %s from %s", package.label, package.path)
+            translator = ArgosTranslator(package, settings)
         translator.label += self.suffix
         self.translator = translator
         return translator
