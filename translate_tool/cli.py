@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 runtime failure (no model, download failed, decoder error);
 3 `--strict` and passages were flagged (documents written);
-2 bad usage or bad input (nothing is written); 130 interrupted.
+2 bad usage or bad input (nothing is written); 129, 130, 143 stopped by SIGHUP, SIGINT,
+SIGTERM (cleaned up: no temporary files, no half-written documents).
 Heavy libraries (ctranslate2, python-docx) are imported only by the commands that need them.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -439,7 +441,34 @@ def _download_progress(quiet: bool) -> Iterator:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; every known failure becomes one line on stderr and a documented exit code."""
+    """Run the CLI; every known failure becomes one line on stderr and a documented exit code.
+
+    SIGINT, SIGTERM and SIGHUP unwind the run (every cleanup runs) and exit 128 + the signal
+    number. Whatever an interrupted step raised on the way out (a C extension may wrap the
+    exception in its own), the signal decides the exit code and the one line printed.
+    """
+    from .signals import StopSignals
+
+    stop = StopSignals()
+    try:
+        with stop:
+            code = _run(argv)
+    except BaseException:
+        if stop.received is None:
+            raise
+    if stop.received is None:
+        return code
+    if stop.received == signal.SIGINT and sys.stderr.isatty():
+        click.echo(err=True)  # end the line the terminal's ^C is on
+    click.echo(
+        f"interrupted by {signal.Signals(stop.received).name}; every file written is whole, "
+        "unfinished ones were not written",
+        err=True,
+    )
+    return 128 + stop.received
+
+
+def _run(argv: list[str] | None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         cli.main(args=argv, prog_name="translate-tool", standalone_mode=False)
@@ -464,6 +493,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fail(message: str, code: int, debug: bool) -> int:
+    from .signals import received
+
+    if received() is not None:
+        return code  # the failure came from being stopped; main() reports the signal instead
     if debug:
         import traceback
 

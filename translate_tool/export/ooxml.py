@@ -241,7 +241,10 @@ def fixed_zip(blob: bytes, when: tuple[int, int, int, int, int, int] = (1980, 1,
         for name, data in members:
             info = zipfile.ZipInfo(name, date_time=when)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
+            # Made by "MS-DOS" with only the archive flag, no Unix mode bits (zipfile would force
+            # ?rw------- on a member with none): whoever unzips a briefing gets their umask's mode.
+            info.create_system = 0
+            info.external_attr = 0x20
             target.writestr(info, data)
     return out.getvalue()
 

@@ -1,0 +1,145 @@
+"""SIGTERM, SIGHUP and SIGINT stop an export cleanly: no unpacked model in TMPDIR, no `.part` file.
+
+Real signals to a real child `translate-tool`, synchronised on its log lines and on file
+events, never on sleeps:
+
+- during translation: the child logs "translating N sentences" once the model is unpacked and
+  loaded, and has seconds of decoding left;
+- during writing: the child must be stopped while its `.part` file exists. The test holds the
+  translation memory's write lock, so the child, once it has translated, waits to record its
+  machine English; meanwhile the test fills the child's stderr pipe to the brim and only then
+  lets go of the lock. The child records, renders, creates its `.part` file and blocks writing
+  the "writing <path>" log line into the full pipe. The test sees the `.part` file appear
+  (inotify) and sends the signal while the child is held exactly there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fswatch import FolderWatch
+
+from translate_tool.memory import TranslationMemory
+
+SIGNALS = [signal.SIGTERM, signal.SIGHUP, signal.SIGINT]
+
+
+def _translate_tool() -> str:
+    beside = Path(sys.executable).with_name("translate-tool")
+    return str(beside) if beside.exists() else shutil.which("translate-tool")
+
+
+class Lines:
+    """Lines read from a file descriptor as they come."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd, self.buffer, self.seen = fd, b"", []
+
+    def until(self, needle: str) -> str:
+        while True:
+            while b"\n" in self.buffer:
+                line, self.buffer = self.buffer.split(b"\n", 1)
+                self.seen.append(line.decode("utf-8", errors="replace"))
+                if needle in self.seen[-1]:
+                    return self.seen[-1]
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                raise AssertionError(f"the child ended without logging {needle!r}:\n" + "\n".join(self.seen))
+            self.buffer += chunk
+
+    def rest(self) -> list[str]:
+        while chunk := os.read(self.fd, 65536):
+            self.buffer += chunk
+        return self.seen + self.buffer.decode("utf-8", errors="replace").splitlines()
+
+
+def _start(tmp_path: Path, article: Path, model: Path, out_dir: Path, stderr: int) -> subprocess.Popen:
+    env = dict(os.environ, TMPDIR=str(tmp_path / "tmpdir"), TRANSLATE_TOOL_TM=str(tmp_path / "tm.sqlite3"))
+    (tmp_path / "tmpdir").mkdir()
+    return subprocess.Popen(
+        [_translate_tool(), "-v", "export", str(article), "--model", str(model), "--out-dir", str(out_dir)],
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        env=env,
+    )
+
+
+def _check_stopped_cleanly(proc, lines: list[str], sig, tmp_path: Path, out_dir: Path) -> None:
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == 128 + sig, "\n".join(lines)
+    messages = [line for line in lines if line.strip()]
+    assert messages[-1].startswith(f"interrupted by {signal.Signals(sig).name};"), messages[-1]
+    assert not any("Traceback" in line for line in messages), "\n".join(messages)
+    assert list((tmp_path / "tmpdir").iterdir()) == []  # the unpacked model is gone
+    assert sorted(p.name for p in out_dir.iterdir()) == ["big.docx"]  # no .part, nothing new
+    assert (out_dir / "big.docx").read_bytes() == b"last good export"
+
+
+@pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: signal.Signals(s).name)
+def test_stopped_while_translating(tmp_path, seed_path, synthetic_model, sig):
+    article = tmp_path / "big.txt"  # ten seeds: seconds of decoding left after the first log line
+    article.write_text("\n\n".join([seed_path.read_text(encoding="utf-8")] * 10), encoding="utf-8")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    (out_dir / "big.docx").write_bytes(b"last good export")
+    read_end, write_end = os.pipe()
+    proc = _start(tmp_path, article, synthetic_model, out_dir, write_end)
+    os.close(write_end)
+    lines = Lines(read_end)
+    lines.until("translating")
+    assert list((tmp_path / "tmpdir").iterdir()), "the model should be unpacked in TMPDIR by now"
+    proc.send_signal(sig)
+    _check_stopped_cleanly(proc, lines.rest(), sig, tmp_path, out_dir)
+    os.close(read_end)
+
+
+def _fill(fd: int) -> None:
+    """Write blank lines into a pipe until it holds no more: the next write to it blocks."""
+    for size in (65536, 1):
+        while True:
+            try:
+                os.write(fd, b"\n" * size)
+            except BlockingIOError:
+                break
+
+
+@pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: signal.Signals(s).name)
+def test_stopped_while_writing(tmp_path, seed_path, synthetic_model, sig):
+    article = tmp_path / "big.txt"
+    shutil.copy(seed_path, article)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    (out_dir / "big.docx").write_bytes(b"last good export")
+    tm = tmp_path / "tm.sqlite3"
+    TranslationMemory(tm).close()
+    holder = sqlite3.connect(tm, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # the child will wait here to record what it translated
+
+    # The child's stderr is a FIFO, so the test can hold a second, non-blocking write end to fill it.
+    fifo = tmp_path / "stderr.fifo"
+    os.mkfifo(fifo)
+    read_end = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    os.set_blocking(read_end, True)
+    child_end = os.open(fifo, os.O_WRONLY)
+    filler = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    proc = _start(tmp_path, article, synthetic_model, out_dir, child_end)
+    os.close(child_end)
+    lines = Lines(read_end)
+    lines.until("translating")  # nothing more on stderr until "writing"
+    _fill(filler)
+    with FolderWatch(out_dir) as watch:
+        holder.rollback()
+        part = watch.wait_for(lambda name: name.endswith(".part"))
+        proc.send_signal(sig)
+    holder.close()
+    os.close(filler)
+    assert part.startswith(".big.docx.")
+    _check_stopped_cleanly(proc, lines.rest(), sig, tmp_path, out_dir)
+    os.close(read_end)
