@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+IN_CLOSE_WRITE = 0x8
 IN_CREATE = 0x100
 IN_MOVED_TO = 0x80
 IN_CLOEXEC = 0o2000000
@@ -21,15 +22,19 @@ _EVENT = struct.Struct("iIII")  # wd, mask, cookie, len; then len bytes of name
 
 
 class FolderWatch:
-    """Names created in (or moved into) `folder` from the moment the watch starts."""
+    """Names created in (or moved into) `folder` from the moment the watch starts.
 
-    def __init__(self, folder: Path) -> None:
+    With `written=True`, a name counts once a writer has closed it, so its content is there.
+    """
+
+    def __init__(self, folder: Path, written: bool = False) -> None:
         self.folder = folder
         libc = ctypes.CDLL(None, use_errno=True)
         self.fd = libc.inotify_init1(IN_CLOEXEC)
         if self.fd < 0:
             raise OSError(ctypes.get_errno(), "inotify_init1")
-        if libc.inotify_add_watch(self.fd, os.fsencode(folder), IN_CREATE | IN_MOVED_TO) < 0:
+        mask = (IN_CLOSE_WRITE if written else IN_CREATE) | IN_MOVED_TO
+        if libc.inotify_add_watch(self.fd, os.fsencode(folder), mask) < 0:
             raise OSError(ctypes.get_errno(), f"inotify_add_watch {folder}")
 
     def __enter__(self) -> FolderWatch:
