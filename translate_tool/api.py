@@ -17,7 +17,6 @@ translator that runs on a cluster, and no model file is opened.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -39,7 +38,7 @@ class TranslateOptions:
 
     model: Path | None = None  # an .argosmodel file or package folder; None: the installed ar->en
     beam_size: int = 4
-    force: bool = False  # translate files even if they contain no Arabic
+    force: bool = False  # translate files without Arabic; export: replace documents open in Word/LibreOffice
     use_memory: bool = True  # False: translate everything and record nothing (--no-tm)
     tm_path: Path | None = None  # None: $TRANSLATE_TOOL_TM, else the user data folder
     glossary_files: Sequence[Path] = ()  # read after the user's default glossary, if it exists
@@ -83,17 +82,6 @@ class ExportResult:
     articles: list[Article]  # translated and checked, with their flags
     flagged: int  # passages with at least one QA flag
     summary: str  # "4 of 39 passages need attention"
-
-
-def check_out_dir(out_dir: Path) -> None:
-    """Refuse an output folder we could not write, before spending minutes translating."""
-    probe = out_dir
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        raise InputError(f"--out-dir {out_dir}: {probe} is a file, not a folder")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise InputError(f"--out-dir {out_dir}: {probe} is not writable")
 
 
 def _check_targets(paths: Sequence[Path], options: ExportOptions) -> None:
@@ -149,7 +137,7 @@ def export(
     """
     from .checks import summary, summary_line
     from .export import COMBINED, EXPORTERS
-    from .files import write_atomic
+    from .files import check_out_dir, refuse_open, write_atomic
     from .readers import expand_inputs, read_article
 
     out_dir = Path(options.out_dir)
@@ -157,6 +145,8 @@ def export(
     check_out_dir(out_dir)
     paths = expand_inputs([Path(p) for p in inputs])
     _check_targets(paths, options)
+    stems = [options.combine] if options.combine is not None else [path.stem for path in paths]
+    refuse_open([out_dir / (stem + EXPORTERS[fmt][1]) for fmt in formats for stem in stems], options.force)
     glossary = options.glossary()
     with contextlib.ExitStack() as stack:
         articles = [read_article(path, require_arabic=not options.force) for path in paths]

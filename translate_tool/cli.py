@@ -97,7 +97,11 @@ beam_option = click.option(
     show_default=True,
     help="Beam width: larger is slower and sometimes better.",
 )
-force_option = click.option("--force", is_flag=True, help="Translate files even if they contain no Arabic.")
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Translate files even if they contain no Arabic; export: replace documents open in Word or LibreOffice.",
+)
 tm_option = click.option(
     "--tm",
     "tm_path",
