@@ -220,8 +220,13 @@ def test_confidence_needs_a_real_gap():
 
 
 def test_confidence_flags_at_most_the_bottom_decile():
-    scores = [-0.3] * 10 + [-1.5] * 10  # half the document is bad: only its bottom decile is flagged
-    assert len(confidence_flags(document(scores))) <= 2
+    # Four clear outliers in twenty passages: all four are far below the median, but the
+    # bottom decile of twenty is two passages, so only the two lowest are flagged.
+    outliers = [-1.5, -1.8, -1.6, -1.7]
+    scores = [*SPREAD, -0.31, -0.33, *outliers]
+    article = document(scores)
+    low = len(SPREAD) + 2
+    assert len(scores) == 20 and confidence_flags(article) == [low + 1, low + 3]  # -1.8 and -1.7
 
 
 def test_reviewed_blocks_are_not_scored_for_confidence():

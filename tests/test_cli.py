@@ -106,9 +106,15 @@ def test_failed_run_keeps_last_good_export(tmp_path, capsys, seed_path, syntheti
     assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
 
 
-def test_usage_errors_exit_2(capsys):
+def test_usage_errors_exit_2(tmp_path, capsys, monkeypatch, seed_path, synthetic_model):
+    monkeypatch.chdir(tmp_path)
     assert run(capsys, "export")[0] == 2
-    assert run(capsys, "export", "x.txt", "--format", "pdf")[0] == 2
+    # x.txt exists and the model works: --format pdf is the only thing wrong with this command
+    (tmp_path / "x.txt").write_bytes(seed_path.read_bytes())
+    code, out, err = run(capsys, "export", "x.txt", "--format", "pdf", "--model", synthetic_model)
+    assert code == 2 and out == ""
+    assert "--format" in err and "'pdf' is not one of" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "x.txt"]  # nothing written
     assert run(capsys, "models", "install")[0] == 2
 
 

@@ -12,6 +12,7 @@ from translate_tool.errors import InputError
 from translate_tool.glossary import (
     Glossary,
     default_glossary_path,
+    fold,
     has_english,
     load_glossary,
     protect,
@@ -199,22 +200,23 @@ def test_spelling_variants(term, text):
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "near_miss"),
     [
-        "القوات الأذربيجانية",  # a suffix makes another word (Azerbaijani)
-        "أذربيجانيون",
-        "كاراباخستان",
-        "التاسع من الشهر",  # تاس inside تاسع
-        "مستاس",
-        "ناغورني، كاراباخ",  # punctuation between the words of a multi-word term
+        ("القوات الأذربيجانية", "أذربيجان"),  # a suffix makes another word (Azerbaijani)
+        ("أذربيجانيون", "أذربيجان"),
+        ("كاراباخستان", "كاراباخ"),
+        ("التاسع من الشهر", "تاس"),  # تاس inside تاسع
+        ("مستاس", "تاس"),
+        ("ناغورني، كاراباخ", "ناغورني كاراباخ"),  # punctuation between the words of a multi-word term
     ],
 )
-def test_no_match_inside_a_longer_word(text):
-    glossary = Glossary.from_pairs(
-        [("أذربيجان", "Azerbaijan"), ("كاراباخ", "Karabakh"), ("تاس", "TASS"), ("ناغورني كاراباخ", "NK")]
-    )
+def test_no_match_inside_a_longer_word(text, near_miss):
+    pairs = [("أذربيجان", "Azerbaijan"), ("كاراباخ", "Karabakh"), ("تاس", "TASS"), ("ناغورني كاراباخ", "NK")]
+    glossary = Glossary.from_pairs(pairs)
+    # the case is a real near miss: the term's letters are all there, only a word boundary is not
+    assert fold(near_miss).replace(" ", "") in fold(text).replace(" ", "")
     english = [m.english for m in glossary.find(text)]
-    assert "Azerbaijan" not in english and "TASS" not in english and "NK" not in english
+    assert dict(pairs)[near_miss] not in english
 
 
 @pytest.mark.parametrize("order", [1, -1])
