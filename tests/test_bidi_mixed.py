@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_render import BIDI_CONTROLS, lines_on_page, pdf_text, soffice
+from test_render import BIDI_CONTROLS, column_of, lines_on_page, pdf_text, soffice
 
 from translate_tool.export.docx import render_docx
 from translate_tool.readers.txt import parse_article
@@ -44,13 +44,14 @@ def test_embedded_ltr_runs_survive_in_reading_order(mixed_pdf):
 
 
 def test_url_is_laid_out_left_to_right_inside_the_right_to_left_cell(mixed_pdf):
-    lines = lines_on_page(mixed_pdf, 1)
-    url_lines = [(x0, x1, t) for x0, x1, t in lines if "news.example.com" in t or "moc.elpmaxe.swen" in t]
-    assert url_lines, lines
-    x0, x1, text = url_lines[0]
-    assert x0 > 595 / 2  # in the Arabic column
+    arabic_column = [t for x0, _, t in lines_on_page(mixed_pdf, 1) if column_of(x0) == 2]
+    at = [i for i, t in enumerate(arabic_column) if "news.example.com" in t or "moc.elpmaxe.swen" in t]
+    assert at, arabic_column  # in the Arabic column
     # glyphs come out in page order: a left-to-right URL reads forwards, a mangled one backwards
-    assert URL in text.replace(" ", "")
-    # and the Arabic around it still reads right to left (reversed in page order)
-    arabic_line = next(t for _, _, t in lines if "ةيبرعلا" in t or "تعفترا" in t)
-    assert "ارتفعت" not in arabic_line
+    assert URL in arabic_column[at[0]].replace(" ", "")
+    # and the Arabic around it ("... نشر على <URL> يوم الثلاثاء.") still reads right to left, so
+    # it comes out reversed. The words next to the URL are on its line or the line before or
+    # after it, wherever the fonts make the lines break.
+    around = " ".join(arabic_column[max(0, at[0] - 1) : at[0] + 2]).split()
+    assert "ىلع" in around and "موي" in around, around  # على and يوم, reversed
+    assert "على" not in around and "يوم" not in around, around

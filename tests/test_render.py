@@ -23,7 +23,13 @@ from helpers import translated_seed
 from translate_tool.article import Article, Flag, Origin
 from translate_tool.briefing import FORMAT_NAME
 from translate_tool.export import english_title
-from translate_tool.export.docx import render_docx, render_docx_combined
+from translate_tool.export.docx import (
+    COLUMN_SHARES,
+    MARGIN_MM,
+    PAGE_WIDTH_MM,
+    render_docx,
+    render_docx_combined,
+)
 from translate_tool.export.ooxml import read_custom_properties
 from translate_tool.readers.txt import parse_article
 
@@ -31,7 +37,6 @@ SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ab347057d505572f.
 TIMEOUT = 180
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 ARABIC = re.compile("[\u0600-\u06ff]")
-PAGE_MIDDLE = 595 / 2  # A4 is 595 points wide
 
 pytestmark = pytest.mark.skipif(
     shutil.which("soffice") is None, reason="LibreOffice (soffice) is not on PATH"
@@ -48,8 +53,27 @@ def seed_article() -> Article:
     return article
 
 
+# The fonts the rendering tests are checked with (.ci/run and the README install them). Line and page
+# breaks depend on the fonts: with only DejaVu, for one, the URL of test_bidi_mixed wraps in two.
+# (The passage layout test itself does not depend on them; it passes with DejaVu alone too.)
+PINNED_FONTS = {"Noto Sans Arabic": "fonts-noto-core", "Noto Serif": "fonts-noto-core"}
+
+
+def need_fonts() -> None:
+    if shutil.which("fc-list") is None:
+        return  # no fontconfig: LibreOffice brings its own lookup, nothing to compare with
+    installed = subprocess.run(
+        ["fc-list", ":", "family"], capture_output=True, text=True, timeout=TIMEOUT
+    ).stdout
+    families = {name.strip() for line in installed.splitlines() for name in line.split(",")}
+    missing = sorted({package for family, package in PINNED_FONTS.items() if family not in families})
+    if missing:
+        pytest.fail(f"fonts missing for the rendering tests: apt-get install {' '.join(missing)}")
+
+
 def soffice(tmp_path: Path, target: str, source: Path, outdir: Path) -> Path:
     """Convert with a private LibreOffice profile, so parallel runs do not share one."""
+    need_fonts()
     profile = (tmp_path / "lo-profile").as_uri()
     command = [
         "soffice",
@@ -127,19 +151,40 @@ def test_pdf_text_has_arabic_in_logical_order(rendered):
     assert pdf_text(pdf).count("\f") >= 2, "the seed should run onto a second page"
 
 
+def column_of(x0: float) -> int:
+    """Which column of the passage table (0 = #, 1 = English, 2 = Arabic) text starting at x0 is in.
+
+    From the exporter's own page geometry, not from the fonts: LibreOffice puts the first column's
+    text at the page margin, so each column's text starts at its left edge and the text of the
+    column before ends at least two cell margins (2 x 4.5 pt) earlier. The cut is halfway.
+    """
+    point = 72 / 25.4
+    text_width = (PAGE_WIDTH_MM - 2 * MARGIN_MM) * point
+    edge = MARGIN_MM * point
+    column = 0
+    for share in COLUMN_SHARES[:-1]:
+        edge += share * text_width
+        if x0 < edge - 4.5:
+            break
+        column += 1
+    return column
+
+
 def lines_on_page(pdf: Path, page: int) -> list[tuple[float, float, str]]:
     """(xMin, xMax, text) of every text line pdftotext finds on `page`, in page order.
 
     pdftotext sometimes cuts one printed line in two (at a shadda, for one); pieces that start at
-    the same height in the same half of the page are joined back into one line.
+    the same height in the same table column are joined back into one line. Pieces in different
+    columns never are: a row's number and its English start at the same height, and whether
+    pdftotext gives them the same top depends on the fonts installed.
     """
     html = pdf_text(pdf, "-f", str(page), "-l", str(page), "-bbox-layout")
     ns = {"x": "http://www.w3.org/1999/xhtml"}
-    pieces: dict[tuple[int, bool], list[tuple[float, float, str]]] = {}
+    pieces: dict[tuple[int, int], list[tuple[float, float, str]]] = {}
     for line in ElementTree.fromstring(html).iterfind(".//x:line", ns):
         words = BIDI_CONTROLS.sub("", " ".join(w.text or "" for w in line.iterfind("x:word", ns)))
         x0, x1 = float(line.get("xMin")), float(line.get("xMax"))
-        key = (round(float(line.get("yMin"))), x0 > PAGE_MIDDLE)
+        key = (round(float(line.get("yMin"))), column_of(x0))
         pieces.setdefault(key, []).append((x0, x1, words))
     out = []
     for _, group in sorted(pieces.items()):
@@ -152,10 +197,11 @@ def test_arabic_column_is_right_aligned_and_header_repeats(rendered):
     _, _, pdf, _ = rendered
     for page in (1, 2):
         lines = lines_on_page(pdf, page)
-        middle = PAGE_MIDDLE
-        arabic = [(x0, x1) for x0, x1, text in lines if x0 > middle and ARABIC.search(text)]
+        arabic = [(x0, x1) for x0, x1, text in lines if column_of(x0) == 2 and ARABIC.search(text)]
         english = [
-            (x0, x1) for x0, x1, text in lines if x1 < middle and text.startswith("English for passage")
+            (x0, x1)
+            for x0, x1, text in lines
+            if column_of(x0) == 1 and text.startswith("English for passage")
         ]
         assert len(arabic) > 10 and english
         # right to left: every Arabic line ends flush at the column's right edge...
@@ -165,7 +211,9 @@ def test_arabic_column_is_right_aligned_and_header_repeats(rendered):
         assert max(x0 for x0, _ in arabic) - min(x0 for x0, _ in arabic) > 50
         assert max(x0 for x0, _ in english) - min(x0 for x0, _ in english) < 2
         # the header row is at the top of the table on every page (bbox text is in visual order)
-        headers = [text for x0, _, text in lines if x0 > middle and text in ("العربية", "العربية"[::-1])]
+        headers = [
+            text for x0, _, text in lines if column_of(x0) == 2 and text in ("العربية", "العربية"[::-1])
+        ]
         assert headers, f"no header on page {page}"
 
 
