@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Mutation testing with mutmut, one module at a time; not part of CI (it runs the module's tests once
+# per mutant, which takes from minutes to an hour per module). See TESTING.md for the scores.
+#
+#   benchmarks/mutation.sh files glossary    # one or more of: files review memory checks glossary packages
+#   MUTANTS='translate_tool.packages.x__safe_members*' benchmarks/mutation.sh packages   # some mutants only
+#
+# Needs `pip install -e '.[test,mutation]'`. Each module runs in its own copy of the tree under
+# benchmarks/.cache/mutation/<module>/ (mutmut writes a mutants/ folder there), on one core, with only
+# the tests that exercise that module. It prints mutmut's summary and the surviving mutants; inspect
+# one with `cd benchmarks/.cache/mutation/<module> && mutmut show <name>`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+# The tests that cover each module (the fast ones: a mutant is tested by running these).
+declare -A TESTS=(
+  [files]="tests/test_atomic_writes.py tests/test_glossary.py"
+  [review]="tests/test_review.py"
+  [memory]="tests/test_memory.py tests/test_cli_memory.py"
+  [checks]="tests/test_checks.py"
+  [glossary]="tests/test_glossary.py"
+  [packages]="tests/test_packages.py"
+)
+
+if [ $# -eq 0 ]; then
+  echo "usage: $0 MODULE... (one or more of: ${!TESTS[*]})" >&2
+  exit 2
+fi
+
+for module in "$@"; do
+  if [ -z "${TESTS[$module]+set}" ]; then
+    echo "$0: unknown module $module (one of: ${!TESTS[*]})" >&2
+    exit 2
+  fi
+  # review may be a module or a package
+  if [ -d "translate_tool/$module" ]; then target="translate_tool/$module/*"; else target="translate_tool/$module.py"; fi
+  work="$root/benchmarks/.cache/mutation/$module"
+  rm -rf "$work"
+  mkdir -p "$work"
+  git ls-files -co --exclude-standard | grep -v '^benchmarks/.cache/' | tar -cf - -T - | tar -xf - -C "$work"
+  # mutmut reads [tool.mutmut] from pyproject.toml first: the scratch copy gets this module's section
+  {
+    echo
+    echo "[tool.mutmut]"
+    echo "source_paths = [\"translate_tool\"]"
+    echo "only_mutate = [\"$target\"]"
+    echo "also_copy = [\"seeds\"]"
+    printf 'pytest_add_cli_args_test_selection = ['
+    first=1
+    for t in ${TESTS[$module]}; do
+      [ $first -eq 1 ] || printf ', '
+      printf '"%s"' "$t"
+      first=0
+    done
+    echo ']'
+    echo 'pytest_add_cli_args = ["-x", "-q", "-p", "no:cacheprovider"]'
+  } >>"$work/pyproject.toml"
+  echo "== $module: mutating $target, testing with ${TESTS[$module]}"
+  (
+    cd "$work"
+    # shellcheck disable=SC2086
+    mutmut run --max-children 1 ${MUTANTS:-} || true
+    mutmut export-cicd-stats >/dev/null
+    python - "$module" <<'EOF'
+import json, sys
+stats = json.load(open("mutants/mutmut-cicd-stats.json"))
+tested = stats["total"] - stats.get("skipped", 0)
+killed = stats["killed"] + stats.get("timeout", 0)
+print(f"{sys.argv[1]}: {killed}/{tested} killed ({100 * killed / max(tested, 1):.1f}%), "
+      f"{stats['survived']} survived, {stats.get('no_tests', 0)} with no test")
+EOF
+    mutmut results
+  )
+done
