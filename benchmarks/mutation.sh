@@ -15,7 +15,10 @@ root=$PWD
 
 # The tests that cover each module (the fast ones: a mutant is tested by running these).
 declare -A TESTS=(
-  [files]="tests/test_atomic_writes.py tests/test_glossary.py"
+  [files]="tests/test_atomic_writes.py::test_write_atomic_writes_through_a_hidden_part_file_beside_the_target
+           tests/test_atomic_writes.py::test_write_atomic_removes_its_part_file_when_interrupted_or_failing
+           tests/test_atomic_writes.py::test_read_user_file_says_in_one_line_what_is_wrong
+           tests/test_atomic_writes.py::test_an_interrupt_just_after_the_rename_is_still_an_interrupt"
   [review]="tests/test_review.py"
   [memory]="tests/test_memory.py tests/test_cli_memory.py"
   [checks]="tests/test_checks.py"

@@ -144,3 +144,96 @@ def test_a_failed_rename_keeps_the_last_good_export_and_leaves_no_part_file(
     assert code == 1 and out == ""
     assert err.strip().splitlines() == [f"error: {out_dir / seed_path.stem}.docx: {os.strerror(errno.EIO)}"]
     assert {name: (out_dir / name).read_bytes() for name in _outputs(out_dir)} == before
+
+
+# --- write_atomic and read_user_file on their own -------------------------------------------------
+
+
+def _recording_replace(monkeypatch, fail: BaseException | None = None) -> list[tuple[Path, Path]]:
+    """Record every os.replace; then do it, or raise `fail` instead."""
+    calls: list[tuple[Path, Path]] = []
+    real = os.replace
+
+    def replace(src, dst):
+        calls.append((Path(src), Path(dst)))
+        if fail is not None:
+            raise fail
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    return calls
+
+
+def test_write_atomic_writes_through_a_hidden_part_file_beside_the_target(tmp_path, monkeypatch, caplog):
+    from translate_tool.files import write_atomic
+
+    calls = _recording_replace(monkeypatch)
+    target = tmp_path / "new" / "folder" / "brief.md"
+    with caplog.at_level("INFO", logger="translate_tool.files"):
+        assert write_atomic(target, "عربي and English\n") == target
+    # the line the signal tests synchronise on
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [("INFO", f"writing {target}")]
+    assert target.read_bytes() == "عربي and English\n".encode()
+    assert write_atomic(target, b"\x00bytes") == target
+    assert target.read_bytes() == b"\x00bytes"
+    assert _outputs(target.parent) == ["brief.md"]
+    for src, dst in calls:
+        # the same folder (a rename, never a copy across file systems), hidden, and named for its target
+        assert dst == target and src.parent == target.parent
+        assert src.name.startswith(".brief.md.") and src.name.endswith(".part")
+
+
+@pytest.mark.parametrize("fail", [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()])
+def test_write_atomic_removes_its_part_file_when_interrupted_or_failing(tmp_path, monkeypatch, fail):
+    from translate_tool.files import write_atomic
+
+    target = tmp_path / "out" / "brief.md"
+    target.parent.mkdir()
+    target.write_bytes(b"last good export")
+    calls = _recording_replace(monkeypatch, fail)
+    with pytest.raises(type(fail)):
+        write_atomic(target, "new text")
+    assert len(calls) == 1 and not calls[0][0].exists()
+    assert _outputs(target.parent) == ["brief.md"] and target.read_bytes() == b"last good export"
+
+
+def test_read_user_file_says_in_one_line_what_is_wrong(tmp_path):
+    from translate_tool.errors import InputError
+    from translate_tool.files import read_user_file
+
+    (tmp_path / "a.txt").write_bytes(b"text")
+    assert read_user_file(tmp_path / "a.txt") == b"text"
+    cases = [
+        (tmp_path / "missing.txt", {}, f"{tmp_path / 'missing.txt'}: no such text file"),
+        (
+            tmp_path / "missing.csv",
+            {"what": "glossary file"},
+            f"{tmp_path / 'missing.csv'}: no such glossary file",
+        ),
+        (tmp_path, {}, f"{tmp_path}: is a folder, not a text file"),
+        (tmp_path, {"what": "glossary file"}, f"{tmp_path}: is a folder, not a glossary file"),
+        # exists, is a file, and reading it fails (even for root): the kernel's own message
+        (Path("/proc/self/mem"), {}, "/proc/self/mem: cannot read (Input/output error)"),
+    ]
+    for path, kwargs, message in cases:
+        with pytest.raises(InputError) as caught:
+            read_user_file(path, **kwargs)
+        assert str(caught.value) == message
+
+
+def test_an_interrupt_just_after_the_rename_is_still_an_interrupt(tmp_path, monkeypatch):
+    """Ctrl-C landing between the rename and the end of the write: the new file is whole, and the
+    interrupt (exit 130) is what the user gets, not an error about a temporary file already gone."""
+    from translate_tool.files import write_atomic
+
+    real = os.replace
+
+    def replace_then_interrupt(src, dst):
+        real(src, dst)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", replace_then_interrupt)
+    target = tmp_path / "out" / "brief.md"
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, "new text")
+    assert _outputs(target.parent) == ["brief.md"] and target.read_text() == "new text"

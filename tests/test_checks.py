@@ -273,3 +273,39 @@ def test_a_sentence_left_empty_is_flagged():
     block.sentences[1].target = "Then he left."
     block.target = "Ahmed said. Then he left. He came home."
     assert not [f for f in check_block(block) if f.check == "empty"]
+
+
+def test_summary_line_for_a_single_passage():
+    block = Block(BlockKind.PARAGRAPH, LONG_AR, target=LONG_EN)
+    assert summary_line([Article([block])]) == "the passage was not flagged"
+    block.flags = [Flag("numbers", "x")]
+    assert summary_line([Article([block])]) == "1 of 1 passage needs attention"
+
+
+# --- reading a number token (found by mutation testing: these branches were never decided) -------
+
+
+@pytest.mark.parametrize(
+    ("token", "readings", "groups"),
+    [
+        ("7", ["7"], ["7"]),
+        ("1,000", ["1000", "1"], ["1", "0"]),  # thousands, or a decimal comma
+        ("123,456", ["123456", "123.456"], ["123", "456"]),  # a first group of three still groups
+        ("3٫5", ["3.5"], ["3", "5"]),  # the Arabic decimal separator
+        ("1٫234", ["1.234"], ["1", "234"]),  # ...is never a thousands separator
+        ("1 000 000", ["1000000"], ["1", "0", "0"]),  # a space groups, never divides
+        ("1,23", ["1.23"], ["1", "23"]),  # two digits after the comma: only a decimal
+        ("1234,567", ["1234.567"], ["1234", "567"]),  # four digits before it: only a decimal
+        ("1,234.5", ["1234.5"], ["1", "234", "5"]),  # grouped, then a decimal point
+        ("123,456.5", ["123456.5"], ["123", "456", "5"]),
+        ("1234,567.5", [], ["1234", "567", "5"]),  # a badly grouped head reads as nothing whole
+        ("1,23,456.5", [], ["1", "23", "456", "5"]),
+        ("1,234,5", [], ["1", "234", "5"]),  # the decimal separator cannot also group the head
+        ("1234.567,5", [], ["1234", "567", "5"]),
+        ("1.234,567,5", [], ["1", "234", "567", "5"]),  # two kinds of separator in the head
+    ],
+)
+def test_number_token_readings(token, readings, groups):
+    from translate_tool.checks import _readings
+
+    assert _readings(token) == (readings, groups)
