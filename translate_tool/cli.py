@@ -23,7 +23,7 @@ from .errors import Flagged, TranslateToolError
 
 log = logging.getLogger("translate_tool")
 
-FORMATS = ("docx", "md")
+FORMATS = ("docx", "md", "xliff", "xliff-omegat")
 DEFAULT_FORMATS = ("docx", "md")  # what export writes without --format
 
 
@@ -168,7 +168,8 @@ def _tm_path(tm_path: Path | None, no_tm: bool = False) -> Path | None:
     "formats",
     type=click.Choice(FORMATS),
     multiple=True,
-    help="Output format; repeat for several (default: docx and md).",
+    help="Output format; repeat for several (default: docx and md). xliff: XLIFF 1.2 for CAT tools; "
+    "xliff-omegat: the same for OmegaT 3.x, whose XLIFF filter translates the <target> text.",
 )
 @translation_options
 @click.option(

@@ -16,6 +16,7 @@ what `review import` reports.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
@@ -173,13 +174,30 @@ def _render_markdown_combined(articles: Sequence[Article], name: str) -> str:
     return render_markdown_combined(articles, name)
 
 
-# format -> (render function, file suffix). docx renders bytes, md renders str.
+def _render_xliff(article: Article, omegat: bool = False) -> bytes:
+    from .xliff import render_xliff
+
+    return render_xliff(article, omegat=omegat)
+
+
+def _render_xliff_combined(articles: Sequence[Article], name: str, omegat: bool = False) -> bytes:
+    from .xliff import render_xliff_combined
+
+    return render_xliff_combined(articles, name, omegat=omegat)
+
+
+# format -> (render function, file suffix). docx and xliff render bytes, md renders str.
 EXPORTERS: dict[str, tuple[Callable[[Article], bytes | str], str]] = {
     "docx": (_render_docx, ".docx"),
     "md": (_render_markdown, ".md"),
+    "xliff": (_render_xliff, ".xlf"),
+    # OmegaT 3.x translates the text in <target>: see export/xliff.py.
+    "xliff-omegat": (functools.partial(_render_xliff, omegat=True), ".omegat.xlf"),
 }
 # format -> render function for several articles in one briefing; same suffixes as EXPORTERS.
 COMBINED: dict[str, Callable[[Sequence[Article], str], bytes | str]] = {
     "docx": _render_docx_combined,
     "md": _render_markdown_combined,
+    "xliff": _render_xliff_combined,
+    "xliff-omegat": functools.partial(_render_xliff_combined, omegat=True),
 }

@@ -1,0 +1,198 @@
+"""The XLIFF 1.2 briefing, for translators who review in a CAT tool (memoQ, Trados, OmegaT).
+
+`render_xliff(article)` and `render_xliff_combined(articles, name)` return the bytes of the file;
+they never write one. The store and its units are translate-toolkit's (`translate.storage.xliff`),
+so the file reads the way every other XLIFF tool reads it.
+
+What the file promises (`review import FILE.xlf` reads it back on these terms):
+
+- one `<file>` per article (`original` = the article's file name), source `ar`, target `en`;
+- one `<trans-unit>` per briefing row, in row order; its `id` is the row key (`Block.key`,
+  16 hex digits of the normalised Arabic), `_2`, `_3`, ... for a repeated passage, and its
+  `resname` is `row N`, numbered through the whole briefing as in the Word version;
+- `<target state=...>` says where the English came from: machine text is
+  `needs-review-translation` (qualifier `mt-suggestion`, or `leveraged-mt` when reused from
+  the memory), English a reviewer checked is `final` and approved;
+- every QA flag is a `<note from="translate-tool QA" annotates="target">`;
+- the `<header>` holds the `<tool>`, the notices a reader needs (review status, QA summary,
+  model, when made), and one `<tt:briefing>` element in our own namespace with the format
+  name and version, the model, the time, the row count and the exported English's
+  fingerprint per row (`tt:en` on each unit), so an importer tells "not ours" from ours and a
+  changed target from an untouched one without asking the memory.
+
+`omegat=True` makes the variant OmegaT 3.x needs: its XLIFF filter translates the text in
+`<target>` (it treats `<source>` as context it never shows), so the target holds the Arabic
+again, normalised the way the memory stores it, and the English comes from the memory's TMX
+placed in the project's `tm/auto/` folder, which OmegaT applies to every exact match.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from lxml import etree
+
+from .. import APP_NAME, __version__
+from ..article import Article, Block, Origin, normalise_source
+from . import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    english_title,
+    generated_at,
+    iso_utc,
+    models_used,
+    qa_headline,
+    review_notice,
+)
+
+XLIFF_NS = "urn:oasis:names:tc:xliff:document:1.2"
+EXPORTED_ENGLISH = "en:"  # + the fingerprint of the English as exported, in a unit's extradata
+MODEL_TOOL_ID = "model"  # the header <tool> naming the model that made the machine text
+SOURCE_LANG, TARGET_LANG = "ar", "en"
+QA_NOTE_FROM = "translate-tool QA"
+OMEGAT_VARIANT = "omegat"
+
+# Where the English came from -> (state, state-qualifier). XLIFF 1.2, section "state".
+STATES: dict[Origin, tuple[str, str | None]] = {
+    Origin.MACHINE: ("needs-review-translation", "mt-suggestion"),
+    Origin.MEMORY: ("needs-review-translation", "leveraged-mt"),
+    Origin.REVIEWED: ("final", None),
+}
+
+
+def unit_ids(blocks: Sequence[Block]) -> list[str]:
+    """The `id` of each row's unit: its key, with `_2`, `_3`, ... for repeats of the same Arabic."""
+    seen: Counter[str] = Counter()
+    ids = []
+    for block in blocks:
+        seen[block.key] += 1
+        ids.append(block.key if seen[block.key] == 1 else f"{block.key}_{seen[block.key]}")
+    return ids
+
+
+def render_xliff(article: Article, *, omegat: bool = False) -> bytes:
+    """The XLIFF 1.2 file for one article."""
+    return render_xliff_combined([article], None, omegat=omegat)
+
+
+def render_xliff_combined(articles: Sequence[Article], name: str | None, *, omegat: bool = False) -> bytes:
+    """One XLIFF file for several articles: a `<file>` each, rows numbered through all of them."""
+    from .docx import english_fingerprint  # the DOCX import compares English the same way
+
+    articles = list(articles)
+    store = _store_class()(sourcelanguage=SOURCE_LANG, targetlanguage=TARGET_LANG)
+    store.removedefaultfile()
+    originals = _originals(articles)
+    row = 1
+    for article, original in zip(articles, originals, strict=True):
+        store.switchfile(original, createifmissing=True)
+        filenode = store.getfilenode(original)
+        filenode.set("datatype", "plaintext")
+        filenode.set("tool-id", APP_NAME)
+        moment = article.generated_at or generated_at(articles)
+        if moment is not None:
+            filenode.set("date", iso_utc(moment))
+        _header(filenode, article, name, omegat)
+        for unit_id, block in zip(unit_ids(article.blocks), article.blocks, strict=True):
+            unit = store.addsourceunit(_clean(block.source), filename=original)
+            unit.setid(unit_id)
+            unit.xmlelement.set("resname", f"row {row}")
+            unit.xmlelement.set("restype", f"x-{block.kind.value}")
+            unit.xmlelement.set("extradata", EXPORTED_ENGLISH + english_fingerprint(_clean(block.target)))
+            # translate-toolkit marks every target translated and approved; we say what it is.
+            if omegat:
+                unit.settarget(_clean(normalise_source(block.source)), TARGET_LANG)
+                _state(unit, "needs-translation", None, approved=False)
+            elif block.target.strip():
+                unit.settarget(_clean(block.target), TARGET_LANG)
+                state, qualifier = STATES[block.origin]
+                _state(unit, state, qualifier, approved=block.origin is Origin.REVIEWED)
+            for flag in block.flags:
+                note = unit.xmlelement.makeelement(
+                    f"{{{XLIFF_NS}}}note", {"from": QA_NOTE_FROM, "annotates": "target", "priority": "1"}
+                )
+                note.text = _clean(f"⚑ {flag.message}")
+                unit.xmlelement.append(note)
+            row += 1
+    return bytes(store)
+
+
+def _store_class():
+    """translate-toolkit's XLIFF store, writing 1.2 (its skeleton says 1.1, which it also reads)."""
+    from translate.storage.xliff import xlifffile  # translate-toolkit is slow to import
+
+    class Xliff12Unit(xlifffile.UnitClass):
+        namespace = XLIFF_NS
+
+    class Xliff12File(xlifffile):
+        UnitClass = Xliff12Unit
+        XMLskeleton = (
+            f'<?xml version="1.0" ?>\n<xliff version="1.2" xmlns="{XLIFF_NS}">'
+            f'<file original="NoName" source-language="{SOURCE_LANG}" datatype="plaintext"><body/></file></xliff>'
+        )
+        namespace = XLIFF_NS
+
+    return Xliff12File
+
+
+def _state(unit, state: str, qualifier: str | None, *, approved: bool) -> None:
+    target = unit.xmlelement.find(f"{{{XLIFF_NS}}}target")
+    target.set("state", state)
+    if qualifier:
+        target.set("state-qualifier", qualifier)
+    unit.xmlelement.set("approved", "yes" if approved else "no")
+
+
+def _originals(articles: Sequence[Article]) -> list[str]:
+    """A distinct `original` per article (XLIFF tools key files by it)."""
+    seen: Counter[str] = Counter()
+    out = []
+    for article in articles:
+        seen[article.name] += 1
+        out.append(article.name if seen[article.name] == 1 else f"{article.name} ({seen[article.name]})")
+    return out
+
+
+def _header(filenode, article: Article, name: str | None, omegat: bool) -> None:
+    # Everything here is plain XLIFF 1.2 (the strict schema takes foreign elements only with a
+    # schema of their own): the format's identity in the file's product-name/-version, the
+    # model as a second <tool>, and what a reader must know as <note>s.
+    filenode.set("product-name", FORMAT_NAME + (f" ({OMEGAT_VARIANT})" if omegat else ""))
+    filenode.set("product-version", str(FORMAT_VERSION))
+    filenode.set("build-num", __version__)
+    header = filenode.makeelement(f"{{{XLIFF_NS}}}header", {})
+    filenode.insert(0, header)  # before <body>, as the schema requires (translate-toolkit appends it)
+    etree.SubElement(
+        header,
+        f"{{{XLIFF_NS}}}tool",
+        {"tool-id": APP_NAME, "tool-name": APP_NAME, "tool-version": __version__},
+    )
+    if article.model:
+        label, _, version = article.model.partition(" ")
+        etree.SubElement(
+            header,
+            f"{{{XLIFF_NS}}}tool",
+            {"tool-id": MODEL_TOOL_ID, "tool-name": _clean(label), "tool-version": _clean(version or "-")},
+        )
+    notes = [
+        f"{english_title(article)}: {review_notice(article)}",
+        qa_headline([article]),
+        f"Model: {models_used([article])}. Generated: {iso_utc(article.generated_at)}.",
+    ]
+    if omegat:
+        notes.append(
+            "OmegaT variant: each target holds the Arabic for OmegaT to translate; "
+            "put the memory's TMX (translate-tool tm export) in the project's tm/auto/ folder."
+        )
+    if name is not None:
+        notes.insert(0, f"Part of the combined briefing {name}.")
+    for text in notes:
+        note = etree.SubElement(header, f"{{{XLIFF_NS}}}note", {"from": APP_NAME})
+        note.text = _clean(text)
+
+
+def _clean(text: str) -> str:
+    from .docx import _safe as xml_safe  # the one rule for characters XML cannot hold, shared with DOCX
+
+    return xml_safe(text)
