@@ -10,6 +10,7 @@ import pytest
 from translate_tool.article import Article, Block, BlockKind, Origin
 from translate_tool.errors import InputError
 from translate_tool.memory import (
+    SCHEMA_VERSION,
     ReviewChange,
     TranslationMemory,
     TranslationMemoryError,
@@ -301,7 +302,7 @@ def test_stats(tm):
     tm.record_reviews([ReviewChange(ARABIC, "Reviewed.")], "briefing.docx")
     stats = tm.stats()
     assert stats["entries"] == 4
-    assert stats["by_origin"] == {"reviewed": 1, "machine": 3}
+    assert stats["by_origin"] == {"reviewed": 1, "imported": 0, "machine": 3}
     assert stats["by_model"] == {MODEL: 2, OTHER_MODEL: 1}
     assert stats["path"] == str(tm.path) and stats["size_bytes"] > 0
 
@@ -314,7 +315,7 @@ def test_memory_survives_reopening(tmp_path):
         assert tm.stats()["entries"] == 1
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.close()
 
 

@@ -28,6 +28,7 @@ class Origin(str, enum.Enum):
     MACHINE = "machine"
     REVIEWED = "reviewed"
     MEMORY = "memory"  # a machine translation reused from the translation memory
+    IMPORTED = "imported"  # from another CAT tool's memory (`tm import FILE.tmx`)
 
 
 @dataclass

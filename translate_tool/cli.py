@@ -334,7 +334,7 @@ def models_install(state: State, file: Path | None, from_index: bool) -> None:
 
 @cli.group()
 def tm() -> None:
-    """Inspect and export the translation memory.
+    """Inspect, export and import the translation memory.
 
     The memory holds every passage translated before (per model) and every correction a
     reviewer made (`translate-tool review import`); exports reuse it before the model.
@@ -374,6 +374,37 @@ def tm_export(output: Path, fmt: str, reviewed_only: bool, tm_path: Path | None)
     else:
         write_atomic(output, data)
         click.echo(str(output))
+
+
+@tm.command("import")
+@click.argument("tmx_file", metavar="FILE.tmx", type=click.Path(path_type=Path))
+@tm_option
+def tm_import(tmx_file: Path, tm_path: Path | None) -> None:
+    """Bring a TMX file from a CAT tool (memoQ, Trados, OmegaT) into the memory as `imported`.
+
+    Arabic-English units are stored with the creator and date the TMX gives them; units in
+    other languages are skipped and counted. Precedence: reviewed > imported > machine, so a
+    reviewer's English is never replaced, and imported English replaces machine text. All
+    units are stored or none: a file that is not a readable TMX exits 2, memory untouched.
+    A TMX from `translate-tool tm export` keeps its origins.
+
+    \b
+    Examples:
+      translate-tool tm import agency-memory.tmx
+      translate-tool tm import omegat-project/omegat/project_save.tmx --tm team.sqlite3
+    """
+    from .memory import TranslationMemory
+    from .tmx import read_tmx
+
+    contents = read_tmx(tmx_file)  # everything is read and checked before the memory is opened
+    with TranslationMemory(_tm_path(tm_path)) as memory:
+        counts = memory.record_imported(contents.units, str(tmx_file.resolve()))
+    click.echo(
+        f"{len(contents.units)} units read: {counts.new} new, {counts.updated} updated, "
+        f"{counts.unchanged} already in the memory, {counts.kept} kept (reviewed English wins); "
+        f"skipped {contents.other_language} in other languages, {contents.empty} empty, "
+        f"{contents.repeated} repeated"
+    )
 
 
 @cli.group()

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
@@ -28,31 +29,49 @@ from . import APP_NAME, __version__
 from .article import Article, Origin, normalise_source
 from .errors import InputError, TranslateToolError
 
+if TYPE_CHECKING:
+    from .tmx import TmxUnit
+
 TM_FILENAME = "memory.sqlite3"
 TM_ENV = "TRANSLATE_TOOL_TM"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 30.0
 
 # One row per (normalised Arabic, language pair). The normalised source itself is the key,
 # not a hash of it, so a TMX export can give CAT tools the text.
-SCHEMA = [
-    """
-    CREATE TABLE entries (
+ENTRIES_TABLE = """
+    CREATE TABLE {name} (
         source        TEXT NOT NULL CHECK (source <> ''),  -- normalise_source() of the Arabic
         source_lang   TEXT NOT NULL,
         target_lang   TEXT NOT NULL,
         target        TEXT NOT NULL CHECK (target <> ''),
-        origin        TEXT NOT NULL CHECK (origin IN ('machine', 'reviewed')),
-        model         TEXT,            -- "package version" for machine entries, NULL when reviewed
+        origin        TEXT NOT NULL CHECK (origin IN ('machine', 'reviewed', 'imported')),
+        model         TEXT,            -- "package version" for machine entries, NULL otherwise
         reviewed_file TEXT,            -- the document the correction was imported from
         reviewed_at   TEXT,
         score         REAL,            -- the model's block score, machine entries only
         created_at    TEXT NOT NULL,   -- ISO 8601 UTC
         updated_at    TEXT NOT NULL,
+        creator       TEXT,            -- imported: who made the unit in the CAT tool (TMX changeid/creationid)
+        creator_date  TEXT,            -- imported: when they did (TMX changedate/creationdate), ISO 8601 UTC
+        imported_file TEXT,            -- imported: the TMX file it came from
         PRIMARY KEY (source, source_lang, target_lang),
-        CHECK (origin = 'reviewed' OR (model IS NOT NULL AND model <> ''))
+        CHECK (origin <> 'machine' OR (model IS NOT NULL AND model <> ''))
     )
+"""
+SCHEMA = [ENTRIES_TABLE.format(name="entries")]
+# Schema 1 -> 2: the `imported` origin and its three columns. SQLite cannot change a CHECK
+# constraint in place, so the table is rebuilt inside the one migration transaction.
+MIGRATE_1_TO_2 = [
+    ENTRIES_TABLE.format(name="entries_v2"),
+    """
+    INSERT INTO entries_v2 (source, source_lang, target_lang, target, origin, model, reviewed_file,
+                            reviewed_at, score, created_at, updated_at)
+    SELECT source, source_lang, target_lang, target, origin, model, reviewed_file,
+           reviewed_at, score, created_at, updated_at FROM entries
     """,
+    "DROP TABLE entries",
+    "ALTER TABLE entries_v2 RENAME TO entries",
 ]
 
 # A machine entry replaces an older machine entry (a newer model, say) but never a reviewed
@@ -67,6 +86,10 @@ WHERE entries.origin = 'machine'
        OR entries.model IS NOT excluded.model
        OR entries.score IS NOT excluded.score)
 """
+
+
+# Which entry wins when two kinds of English meet for one passage (see `record_imported`).
+PRECEDENCE = {"machine": 0, "imported": 1, "reviewed": 2}
 
 
 class TranslationMemoryError(TranslateToolError):
@@ -95,11 +118,26 @@ class ReviewCounts:
 
 
 @dataclass
+class ImportCounts:
+    """What `record_imported` did with the units of one TMX file."""
+
+    new: int = 0
+    updated: int = 0  # replaced a machine (or an older imported) entry
+    unchanged: int = 0  # the memory already holds that English
+    kept: int = 0  # the memory's entry ranks higher (a reviewed one, against imported English)
+
+    @property
+    def stored(self) -> int:
+        return self.new + self.updated
+
+
+@dataclass
 class Applied:
     """How many blocks `apply` filled: reviewer English, and reused machine English."""
 
     reviewed: int = 0
     memory: int = 0
+    imported: int = 0
 
 
 def default_tm_path() -> Path:
@@ -288,6 +326,11 @@ class TranslationMemory:
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
             if version == SCHEMA_VERSION:
                 return
+            if version == 1:
+                for statement in MIGRATE_1_TO_2:
+                    self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                return
             if self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
                 raise TranslationMemoryError(
                     f"{self.path}: an SQLite database of some other program, not a translation memory; "
@@ -299,7 +342,8 @@ class TranslationMemory:
 
     def _entry(self, source: str) -> sqlite3.Row | None:
         return self._conn.execute(
-            "SELECT target, origin, model, score FROM entries WHERE source = ? AND source_lang = ? AND target_lang = ?",
+            "SELECT target, origin, model, score FROM entries "
+            "WHERE source = ? AND source_lang = ? AND target_lang = ?",
             (source, self.source_lang, self.target_lang),
         ).fetchone()
 
@@ -309,6 +353,8 @@ class TranslationMemory:
         """Fill blocks that have no English yet from the memory; the precedence rules live here.
 
         - a reviewed entry always wins: the block gets it with origin REVIEWED;
+        - an imported entry (another CAT tool's memory, `tm import`) comes next, whatever the
+          model: origin IMPORTED;
         - a machine entry is reused (origin MEMORY, its score kept) only if it was made by
           `model_label`, so installing a different model retranslates machine text;
         - anything else is left empty for the translate stage.
@@ -333,6 +379,9 @@ class TranslationMemory:
                     if entry["origin"] == Origin.REVIEWED.value:
                         block.target, block.score, block.origin = entry["target"], None, Origin.REVIEWED
                         applied.reviewed += 1
+                    elif entry["origin"] == Origin.IMPORTED.value:
+                        block.target, block.score, block.origin = entry["target"], None, Origin.IMPORTED
+                        applied.imported += 1
                     elif model_label and entry["model"] == model_label:
                         block.target, block.score, block.origin = (
                             entry["target"],
@@ -428,6 +477,65 @@ class TranslationMemory:
                 )
         return counts
 
+    def record_imported(self, units: Sequence[TmxUnit], imported_file: str) -> ImportCounts:
+        """Store the units of one TMX file (`tm import`), all of them or none of them.
+
+        Precedence, the same as `apply`'s: reviewed > imported > machine. A reviewed entry is
+        never replaced (this team checked that English against this Arabic; another memory's
+        English may be older or follow other conventions); an imported unit replaces machine
+        text (a person made or accepted it) and an older import. A unit whose English the
+        memory already holds is left alone, origin and dates included, so re-importing a
+        file changes nothing and the machine English a CAT tool hands back unchanged stays
+        marked as machine. Units from our own TMX keep the origin they were exported with.
+        """
+        counts = ImportCounts()
+        now = _now()
+        with self._write("writing to"):
+            for unit in units:
+                entry = self._conn.execute(
+                    "SELECT target, origin FROM entries WHERE source = ? AND source_lang = ? AND target_lang = ?",
+                    (unit.source, self.source_lang, self.target_lang),
+                ).fetchone()
+                if entry is not None and entry["target"] == unit.target:
+                    counts.unchanged += 1
+                    continue
+                if entry is not None and PRECEDENCE[entry["origin"]] > PRECEDENCE[unit.origin]:
+                    counts.kept += 1
+                    continue
+                if entry is None:
+                    counts.new += 1
+                else:
+                    counts.updated += 1
+                self._conn.execute(
+                    """
+                    INSERT OR REPLACE INTO entries (
+                        source, source_lang, target_lang, target, origin, model, reviewed_file, reviewed_at,
+                        score, created_at, updated_at, creator, creator_date, imported_file)
+                    VALUES (:source, :source_lang, :target_lang, :target, :origin, :model, :reviewed_file,
+                            :reviewed_at, :score, :created_at, :updated_at, :creator, :creator_date,
+                            :imported_file)
+                    """,
+                    {
+                        "source": unit.source,
+                        "source_lang": self.source_lang,
+                        "target_lang": self.target_lang,
+                        "target": unit.target,
+                        "origin": unit.origin,
+                        "model": unit.model,
+                        "reviewed_file": unit.reviewed_file,
+                        "reviewed_at": unit.reviewed_at,
+                        "score": unit.score,
+                        "created_at": unit.created_at or now,
+                        "updated_at": unit.updated_at or now,
+                        "creator": unit.creator,
+                        "creator_date": unit.creator_date,
+                        "imported_file": (unit.imported_file or imported_file)
+                        if unit.origin == "imported"
+                        else None,
+                    },
+                )
+        return counts
+
     # --- `translate-tool tm ...` -------------------------------------------------------
 
     def stats(self) -> dict[str, object]:
@@ -447,15 +555,16 @@ class TranslationMemory:
             "size_bytes": size,
             "schema_version": SCHEMA_VERSION,
             "entries": sum(by_origin.values()),
-            "by_origin": {"reviewed": by_origin.get("reviewed", 0), "machine": by_origin.get("machine", 0)},
+            "by_origin": {origin: by_origin.get(origin, 0) for origin in ("reviewed", "imported", "machine")},
             "by_model": by_model,
         }
 
     def export_tmx(self, path: Path | None = None, *, include_machine: bool = True) -> bytes:
         """The memory as TMX 1.4b for CAT tools; written to `path` too when given.
 
-        Each unit carries `<prop type="x-origin">` (machine|reviewed) plus x-model or
-        x-reviewed-file, and machine units a `<note>` warning that nobody has checked them,
+        Each unit carries `<prop type="x-origin">` (machine|reviewed|imported) plus x-model and
+        x-score, x-reviewed-file and x-reviewed-at, or x-imported-file, x-creator and
+        x-creator-date (so `tm import` gives back the same entries), and machine units a `<note>` warning that nobody has checked them,
         because a CAT tool would otherwise offer raw machine output as a trusted match.
         """
         from translate.misc.xml_helpers import safely_set_text  # translate-toolkit is slow to import
@@ -492,8 +601,19 @@ class TranslationMemory:
             if row["origin"] == "machine":
                 unit.addnote(f"Unreviewed machine translation ({row['model']})")
                 props = {"x-origin": "machine", "x-model": row["model"]}
+                if row["score"] is not None:
+                    props["x-score"] = repr(row["score"])
+            elif row["origin"] == "imported":
+                props = {"x-origin": "imported", "x-imported-file": row["imported_file"] or ""}
+                if row["creator"]:
+                    props["x-creator"] = row["creator"]
+                    unit.xmlelement.set("creationid", row["creator"])
+                if row["creator_date"]:
+                    props["x-creator-date"] = _tmx_date(row["creator_date"])
             else:
                 props = {"x-origin": "reviewed", "x-reviewed-file": row["reviewed_file"] or ""}
+                if row["reviewed_at"]:
+                    props["x-reviewed-at"] = _tmx_date(row["reviewed_at"])
             # translate-toolkit has no API for arbitrary <prop>s (only x-context), so add them
             # to the unit's lxml element, before the first <tuv> as the DTD requires.
             first_tuv = unit.xmlelement.index(unit.xmlelement.find(unit.namespaced("tuv")))

@@ -23,16 +23,17 @@ from datetime import datetime, timezone
 from ..article import Article, Block, Origin
 
 # A short mark per row for where its English came from, and the words the legend uses.
-STATUS_MARK = {Origin.MACHINE: "MT", Origin.MEMORY: "MEM", Origin.REVIEWED: "REV"}
+STATUS_MARK = {Origin.MACHINE: "MT", Origin.MEMORY: "MEM", Origin.IMPORTED: "TM", Origin.REVIEWED: "REV"}
 STATUS_WORDS = {
     Origin.MACHINE: "machine translation",
     Origin.MEMORY: "machine translation reused from the translation memory",
+    Origin.IMPORTED: "imported from another translation memory (not reviewed here)",
     Origin.REVIEWED: "reviewed by a person",
 }
 
 
 def status_legend() -> str:
-    order = (Origin.MACHINE, Origin.MEMORY, Origin.REVIEWED)
+    order = (Origin.MACHINE, Origin.MEMORY, Origin.IMPORTED, Origin.REVIEWED)
     return "; ".join(f"{STATUS_MARK[o]} = {STATUS_WORDS[o]}" for o in order)
 
 

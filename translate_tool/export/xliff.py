@@ -57,6 +57,7 @@ OMEGAT_VARIANT = "omegat"
 STATES: dict[Origin, tuple[str, str | None]] = {
     Origin.MACHINE: ("needs-review-translation", "mt-suggestion"),
     Origin.MEMORY: ("needs-review-translation", "leveraged-mt"),
+    Origin.IMPORTED: ("translated", "leveraged-tm"),
     Origin.REVIEWED: ("final", None),
 }
 
