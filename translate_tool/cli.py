@@ -407,6 +407,66 @@ def tm_import(tmx_file: Path, tm_path: Path | None) -> None:
     )
 
 
+@tm.command("report")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@tm_option
+def tm_report(fmt: str, tm_path: Path | None) -> None:
+    """How much reviewers changed each model's English: post-edit chrF and TER, share unchanged.
+
+    For every model label: how many of its machine passages were later reviewed (and how many
+    are still unreviewed), and corpus chrF and TER (sacrebleu) of its English against the
+    reviewed English. Higher chrF and lower TER mean less post-editing.
+    """
+    import json
+
+    from .memory import TranslationMemory
+    from .metrics import post_edit_figures
+
+    with TranslationMemory(_tm_path(tm_path), create=False) as memory:
+        pairs, unreviewed = memory.post_edit_pairs()
+    figures = post_edit_figures(pairs, unreviewed)
+    if fmt == "json":
+        click.echo(json.dumps({"models": [f.as_dict() for f in figures]}, indent=2, ensure_ascii=False))
+        return
+    if not figures:
+        click.echo("no machine translations in the memory yet")
+    for f in figures:
+        if f.reviewed:
+            click.echo(
+                f"{f.model}: {f.reviewed} reviewed, {f.unreviewed} unreviewed; post-edit chrF {f.chrf:.1f}, "
+                f"TER {f.ter:.1f}, {f.unchanged_share:.0%} left unchanged"
+            )
+        else:
+            click.echo(f"{f.model}: 0 reviewed, {f.unreviewed} unreviewed")
+
+
+@cli.command()
+@click.argument("hypothesis", metavar="HYP", type=click.Path(path_type=Path))
+@click.argument("reference", metavar="REF", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def evaluate(hypothesis: Path, reference: Path, fmt: str) -> None:
+    """chrF and BLEU (sacrebleu) of a translation HYP against a reference REF.
+
+    HYP and REF are text files aligned by line, or HYP is a briefing (.docx or .xlf, its English
+    in row order) and REF a text file with one reference line per row.
+
+    \b
+    Examples:
+      translate-tool evaluate english.txt reference.txt
+      translate-tool evaluate exports/article.docx article-reference.txt --format json
+    """
+    import json
+
+    from .metrics import evaluate as score
+    from .metrics import read_segments
+
+    result = score(read_segments(hypothesis), read_segments(reference))
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict()))
+    else:
+        click.echo(f"chrF {result.chrf:.2f}  BLEU {result.bleu:.2f}  ({result.segments} segments)")
+
+
 @cli.group()
 def review() -> None:
     """Bring a reviewer's corrections back from a briefing edited in Word or LibreOffice.

@@ -55,6 +55,8 @@ ENTRIES_TABLE = """
         creator       TEXT,            -- imported: who made the unit in the CAT tool (TMX changeid/creationid)
         creator_date  TEXT,            -- imported: when they did (TMX changedate/creationdate), ISO 8601 UTC
         imported_file TEXT,            -- imported: the TMX file it came from
+        machine_target TEXT,           -- reviewed: the machine English the review replaced (tm report)
+        machine_model  TEXT,           -- reviewed: the model that made it
         PRIMARY KEY (source, source_lang, target_lang),
         CHECK (origin <> 'machine' OR (model IS NOT NULL AND model <> ''))
     )
@@ -464,7 +466,12 @@ class TranslationMemory:
                     ON CONFLICT (source, source_lang, target_lang) DO UPDATE SET
                         target = excluded.target, origin = 'reviewed', model = NULL, score = NULL,
                         reviewed_file = excluded.reviewed_file, reviewed_at = excluded.reviewed_at,
-                        updated_at = excluded.updated_at
+                        updated_at = excluded.updated_at,
+                        -- the machine English this review replaces, for `tm report`
+                        machine_target = CASE WHEN entries.origin = 'machine'
+                                              THEN entries.target ELSE entries.machine_target END,
+                        machine_model = CASE WHEN entries.origin = 'machine'
+                                             THEN entries.model ELSE entries.machine_model END
                     """,
                     {
                         "source": source,
@@ -510,10 +517,11 @@ class TranslationMemory:
                     """
                     INSERT OR REPLACE INTO entries (
                         source, source_lang, target_lang, target, origin, model, reviewed_file, reviewed_at,
-                        score, created_at, updated_at, creator, creator_date, imported_file)
+                        score, created_at, updated_at, creator, creator_date, imported_file,
+                        machine_target, machine_model)
                     VALUES (:source, :source_lang, :target_lang, :target, :origin, :model, :reviewed_file,
                             :reviewed_at, :score, :created_at, :updated_at, :creator, :creator_date,
-                            :imported_file)
+                            :imported_file, :machine_target, :machine_model)
                     """,
                     {
                         "source": unit.source,
@@ -532,6 +540,8 @@ class TranslationMemory:
                         "imported_file": (unit.imported_file or imported_file)
                         if unit.origin == "imported"
                         else None,
+                        "machine_target": unit.machine_target,
+                        "machine_model": unit.machine_model,
                     },
                 )
         return counts
@@ -558,6 +568,27 @@ class TranslationMemory:
             "by_origin": {origin: by_origin.get(origin, 0) for origin in ("reviewed", "imported", "machine")},
             "by_model": by_model,
         }
+
+    def post_edit_pairs(self) -> tuple[dict[str, list[tuple[str, str]]], dict[str, int]]:
+        """For `tm report`: per model, (machine English, reviewed English) of every passage a
+        reviewer corrected after that model translated it; and its still-unreviewed count."""
+        pairs: dict[str, list[tuple[str, str]]] = {}
+        with self._sqlite_errors("reading"):
+            for row in self._conn.execute(
+                "SELECT machine_model, machine_target, target FROM entries "
+                "WHERE origin = 'reviewed' AND machine_model IS NOT NULL AND machine_target IS NOT NULL "
+                "AND source_lang = ? AND target_lang = ? ORDER BY created_at, source",
+                (self.source_lang, self.target_lang),
+            ):
+                pairs.setdefault(row["machine_model"], []).append((row["machine_target"], row["target"]))
+            unreviewed = dict(
+                self._conn.execute(
+                    "SELECT model, count(*) FROM entries WHERE origin = 'machine' "
+                    "AND source_lang = ? AND target_lang = ? GROUP BY model",
+                    (self.source_lang, self.target_lang),
+                ).fetchall()
+            )
+        return pairs, unreviewed
 
     def export_tmx(self, path: Path | None = None, *, include_machine: bool = True) -> bytes:
         """The memory as TMX 1.4b for CAT tools; written to `path` too when given.
@@ -614,6 +645,9 @@ class TranslationMemory:
                 props = {"x-origin": "reviewed", "x-reviewed-file": row["reviewed_file"] or ""}
                 if row["reviewed_at"]:
                     props["x-reviewed-at"] = _tmx_date(row["reviewed_at"])
+                if row["machine_target"] and row["machine_model"]:
+                    props["x-machine-target"] = row["machine_target"]
+                    props["x-machine-model"] = row["machine_model"]
             # translate-toolkit has no API for arbitrary <prop>s (only x-context), so add them
             # to the unit's lxml element, before the first <tuv> as the DTD requires.
             first_tuv = unit.xmlelement.index(unit.xmlelement.find(unit.namespaced("tuv")))

@@ -53,6 +53,8 @@ class TmxUnit:
     reviewed_file: str | None = None
     reviewed_at: str | None = None
     imported_file: str | None = None
+    machine_target: str | None = None  # reviewed: the machine English the review replaced
+    machine_model: str | None = None
     score: float | None = None
     created_at: str | None = None
     updated_at: str | None = None
@@ -183,6 +185,8 @@ def _unit(tu, target_tuv, source: str, target: str, ours: bool) -> TmxUnit:
         reviewed_file=(props.get("x-reviewed-file") or None) if origin == "reviewed" else None,
         reviewed_at=iso_from_tmx(props.get("x-reviewed-at")) if origin == "reviewed" else None,
         imported_file=(props.get("x-imported-file") or None) if origin == "imported" else None,
+        machine_target=(props.get("x-machine-target") or None) if origin == "reviewed" else None,
+        machine_model=(props.get("x-machine-model") or None) if origin == "reviewed" else None,
         score=score if origin == "machine" else None,
         created_at=iso_from_tmx(tu.get("creationdate")),
         updated_at=iso_from_tmx(tu.get("changedate")),
