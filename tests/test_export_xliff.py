@@ -138,3 +138,14 @@ def test_cli_export_format_xliff_writes_an_xlf(capsys, tmp_path, seed_path, synt
     assert out.split() == [str(written)]
     units = [u for u in parse(written.read_bytes()).units if not u.isheader()]
     assert len(units) > 5 and all(u.target for u in units)
+
+
+def test_header_lists_the_rows_as_exported():
+    from translate_tool.export.docx import english_fingerprint
+    from translate_tool.export.xliff import ROWS_FORM
+
+    article = seed_with_origins()
+    store = parse(render_xliff(article))
+    (listing,) = store.document.getroot().iter(f"{{{XLIFF_NS}}}internal-file")
+    assert listing.get("form") == ROWS_FORM
+    assert listing.text.split("\n") == [f"{b.key} {english_fingerprint(b.target)}" for b in article.blocks]

@@ -12,13 +12,18 @@ What the file promises (`review import FILE.xlf` reads it back on these terms):
   `resname` is `row N`, numbered through the whole briefing as in the Word version;
 - `<target state=...>` says where the English came from: machine text is
   `needs-review-translation` (qualifier `mt-suggestion`, or `leveraged-mt` when reused from
-  the memory), English a reviewer checked is `final` and approved;
+  the memory), imported English `translated` (`leveraged-tm`), English a reviewer checked
+  `final` and approved;
 - every QA flag is a `<note from="translate-tool QA" annotates="target">`;
-- the `<header>` holds the `<tool>`, the notices a reader needs (review status, QA summary,
-  model, when made), and one `<tt:briefing>` element in our own namespace with the format
-  name and version, the model, the time, the row count and the exported English's
-  fingerprint per row (`tt:en` on each unit), so an importer tells "not ours" from ours and a
-  changed target from an untouched one without asking the memory.
+- `<file product-name="translate-tool briefing" product-version="1">` names the format; the
+  `<header>` holds our `<tool>` and the model's, the notices a reader needs (review status, QA
+  summary, model, when made) as `<note>`s, and the rows as exported (row key and a fingerprint
+  of the English, in a `<reference><internal-file>`; each unit's `extradata` has its
+  fingerprint too), so an importer tells "not ours" from ours, a deleted or added unit, and a
+  changed target from an untouched one, without asking the memory.
+
+Only plain XLIFF 1.2 is used: the strict schema accepts foreign-namespace elements and
+attributes only with a schema of their own, and the tests validate against it.
 
 `omegat=True` makes the variant OmegaT 3.x needs: its XLIFF filter translates the text in
 `<target>` (it treats `<source>` as context it never shows), so the target holds the Arabic
@@ -48,6 +53,7 @@ from . import (
 
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:1.2"
 EXPORTED_ENGLISH = "en:"  # + the fingerprint of the English as exported, in a unit's extradata
+ROWS_FORM = "application/x-translate-tool-rows"  # the header's list of the rows as exported
 MODEL_TOOL_ID = "model"  # the header <tool> naming the model that made the machine text
 SOURCE_LANG, TARGET_LANG = "ar", "en"
 QA_NOTE_FROM = "translate-tool QA"
@@ -95,6 +101,7 @@ def render_xliff_combined(articles: Sequence[Article], name: str | None, *, omeg
         if moment is not None:
             filenode.set("date", iso_utc(moment))
         _header(filenode, article, name, omegat)
+        _exported_rows(filenode, article)
         for unit_id, block in zip(unit_ids(article.blocks), article.blocks, strict=True):
             unit = store.addsourceunit(_clean(block.source), filename=original)
             unit.setid(unit_id)
@@ -156,9 +163,6 @@ def _originals(articles: Sequence[Article]) -> list[str]:
 
 
 def _header(filenode, article: Article, name: str | None, omegat: bool) -> None:
-    # Everything here is plain XLIFF 1.2 (the strict schema takes foreign elements only with a
-    # schema of their own): the format's identity in the file's product-name/-version, the
-    # model as a second <tool>, and what a reader must know as <note>s.
     filenode.set("product-name", FORMAT_NAME + (f" ({OMEGAT_VARIANT})" if omegat else ""))
     filenode.set("product-version", str(FORMAT_VERSION))
     filenode.set("build-num", __version__)
@@ -191,6 +195,21 @@ def _header(filenode, article: Article, name: str | None, omegat: bool) -> None:
     for text in notes:
         note = etree.SubElement(header, f"{{{XLIFF_NS}}}note", {"from": APP_NAME})
         note.text = _clean(text)
+
+
+def _exported_rows(filenode, article: Article) -> None:
+    """The rows as exported, `<key> <English fingerprint>` a line, in the header's `<reference>`.
+
+    The units themselves may be deleted, added or reordered by whoever edits the file; this
+    list (which CAT tools leave alone, as they leave the whole header) is what review import
+    checks them against, as the DOCX import checks the document's custom properties.
+    """
+    from .docx import english_fingerprint
+
+    header = filenode.find(f"{{{XLIFF_NS}}}header")
+    reference = etree.SubElement(header, f"{{{XLIFF_NS}}}reference")
+    listing = etree.SubElement(reference, f"{{{XLIFF_NS}}}internal-file", {"form": ROWS_FORM})
+    listing.text = "\n".join(f"{b.key} {english_fingerprint(_clean(b.target))}" for b in article.blocks)
 
 
 def _clean(text: str) -> str:
