@@ -477,10 +477,10 @@ def review() -> None:
 
 
 @review.command("import")
-@click.argument("reviewed", metavar="REVIEWED.docx", type=click.Path(path_type=Path))
+@click.argument("reviewed", metavar="REVIEWED.docx|REVIEWED.xlf", type=click.Path(path_type=Path))
 @tm_option
 def review_import(reviewed: Path, tm_path: Path | None) -> None:
-    """Store every English passage changed in REVIEWED.docx as a reviewed translation.
+    """Store every English passage changed in REVIEWED.docx (or .xlf) as a reviewed translation.
 
     REVIEWED.docx is a briefing from `translate-tool export`, corrected in the English column
     (tracked changes count as accepted; the ⚑ flag lines are ignored). Rows are matched to the
@@ -488,10 +488,13 @@ def review_import(reviewed: Path, tm_path: Path | None) -> None:
     from the English exported in that document. All changes are stored, or none. Rows that
     cannot be matched (Arabic edited, rows added or removed) are listed with their English and
     left out. A file that is not a readable briefing exits 2 and the memory is not touched.
+    REVIEWED.xlf is an XLIFF briefing (`export --format xliff` or `xliff-omegat`) reviewed in a
+    CAT tool: its targets are read the same way, matched by the units' ids.
 
     \b
     Examples:
       translate-tool review import exports/article-reviewed.docx
+      translate-tool review import omegat-project/target/article.omegat.xlf
       translate-tool review import reviewed.docx --tm team-memory.sqlite3
     """
     from .memory import ReviewCounts, TranslationMemory
