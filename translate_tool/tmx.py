@@ -136,8 +136,9 @@ def read_tmx(path: Path, source_lang: str = "ar", target_lang: str = "en") -> Tm
             continue
         source_seg, target_seg = source_tuv.find("seg"), target_tuv.find("seg")
         source = normalise_source(_seg_text(source_seg)) if source_seg is not None else ""
-        target = " ".join(_seg_text(target_seg).split()) if target_seg is not None else ""
-        if not source or not target:
+        # Taken as it is: in a segment, whitespace is the translation's own.
+        target = _seg_text(target_seg) if target_seg is not None else ""
+        if not source or not target.strip():
             contents.empty += 1
             continue
         if source in seen:
