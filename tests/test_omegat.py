@@ -181,3 +181,13 @@ def test_omegat_project_tmx_with_a_changed_translation_comes_back_by_tm_import(
     assert {u.xmlelement.find(f"{{{XLIFF_NS}}}target").get("state") for u in others} == {
         "needs-review-translation"
     }
+
+    # OmegaT's translated XLIFF itself imports like a reviewed Word briefing: the one changed
+    # row becomes reviewed English, every row OmegaT filled from our TMX counts as unchanged.
+    code, out, err = run_cli(
+        capsys, "review", "import", project / "target" / f"{seed_path.stem}.omegat.xlf", "--tm", tm
+    )
+    assert code == 0, err
+    assert out.startswith(
+        f"1 changed (0 new to the memory, 1 updated, 0 already recorded), {len(units) - 1} unchanged"
+    )

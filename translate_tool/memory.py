@@ -75,6 +75,9 @@ MIGRATE_1_TO_2 = [
     "DROP TABLE entries",
     "ALTER TABLE entries_v2 RENAME TO entries",
 ]
+# Upgrades, one schema version at a time: MIGRATIONS[v] takes a memory of schema v to v + 1.
+# A new memory gets SCHEMA, the latest, directly.
+MIGRATIONS = {1: MIGRATE_1_TO_2}
 
 # A machine entry replaces an older machine entry (a newer model, say) but never a reviewed
 # one; an identical row is left alone so `updated_at` keeps meaning "last real change".
@@ -328,9 +331,11 @@ class TranslationMemory:
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
             if version == SCHEMA_VERSION:
                 return
-            if version == 1:
-                for statement in MIGRATE_1_TO_2:
-                    self._conn.execute(statement)
+            if version in MIGRATIONS:
+                while version < SCHEMA_VERSION:  # one version at a time, all in this transaction
+                    for statement in MIGRATIONS[version]:
+                        self._conn.execute(statement)
+                    version += 1
                 self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 return
             if self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
