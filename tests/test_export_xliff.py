@@ -141,7 +141,7 @@ def test_cli_export_format_xliff_writes_an_xlf(capsys, tmp_path, seed_path, synt
 
 
 def test_header_lists_the_rows_as_exported():
-    from translate_tool.export.docx import english_fingerprint
+    from translate_tool.briefing import english_fingerprint
     from translate_tool.export.xliff import ROWS_FORM
 
     article = seed_with_origins()

@@ -131,7 +131,7 @@ def _docx_english(path: Path) -> list[str]:
     """The English column of a DOCX briefing's passage tables, without the ⚑ flag lines."""
     import docx
 
-    from .export.docx import FLAG_STYLE
+    from .briefing import FLAG_STYLE
 
     try:
         document = docx.Document(str(path))

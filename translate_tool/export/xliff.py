@@ -40,9 +40,8 @@ from lxml import etree
 
 from .. import APP_NAME, __version__
 from ..article import Article, Block, Origin, normalise_source
+from ..briefing import FORMAT_NAME, FORMAT_VERSION, english_fingerprint, xml_safe
 from . import (
-    FORMAT_NAME,
-    FORMAT_VERSION,
     english_title,
     generated_at,
     iso_utc,
@@ -85,8 +84,6 @@ def render_xliff(article: Article, *, omegat: bool = False) -> bytes:
 
 def render_xliff_combined(articles: Sequence[Article], name: str | None, *, omegat: bool = False) -> bytes:
     """One XLIFF file for several articles: a `<file>` each, rows numbered through all of them."""
-    from .docx import english_fingerprint  # the DOCX import compares English the same way
-
     articles = list(articles)
     store = _store_class()(sourcelanguage=SOURCE_LANG, targetlanguage=TARGET_LANG)
     store.removedefaultfile()
@@ -204,8 +201,6 @@ def _exported_rows(filenode, article: Article) -> None:
     list (which CAT tools leave alone, as they leave the whole header) is what review import
     checks them against, as the DOCX import checks the document's custom properties.
     """
-    from .docx import english_fingerprint
-
     header = filenode.find(f"{{{XLIFF_NS}}}header")
     reference = etree.SubElement(header, f"{{{XLIFF_NS}}}reference")
     listing = etree.SubElement(reference, f"{{{XLIFF_NS}}}internal-file", {"form": ROWS_FORM})
@@ -213,6 +208,4 @@ def _exported_rows(filenode, article: Article) -> None:
 
 
 def _clean(text: str) -> str:
-    from .docx import _safe as xml_safe  # the one rule for characters XML cannot hold, shared with DOCX
-
-    return xml_safe(text)
+    return xml_safe(text)  # the one rule for characters XML cannot hold, shared with DOCX

@@ -24,8 +24,8 @@ from pathlib import Path
 from lxml import etree
 
 from ..article import normalise_source
+from ..briefing import FORMAT_NAME, FORMAT_VERSION
 from ..errors import InputError
-from ..export import FORMAT_NAME, FORMAT_VERSION
 from ..export.xliff import OMEGAT_VARIANT, ROWS_FORM, XLIFF_NS
 from ..files import read_user_file
 from .core import ExportedRow, Provenance, ReadRow, ReviewDocument
