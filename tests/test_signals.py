@@ -144,3 +144,37 @@ def test_stopped_while_writing(tmp_path, seed_path, synthetic_model, sig):
     assert part.startswith(".big.docx.")
     _check_stopped_cleanly(proc, lines.rest(), sig, tmp_path, out_dir)
     os.close(read_end)
+
+
+def test_nohup_keeps_running_after_sighup(tmp_path, seed_path, synthetic_model):
+    """A SIGHUP the parent chose to ignore (`nohup translate-tool ...`) stays ignored."""
+    article = tmp_path / "big.txt"
+    shutil.copy(seed_path, article)
+    out_dir = tmp_path / "out"
+    read_end, write_end = os.pipe()
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    proc = subprocess.Popen(
+        [
+            _translate_tool(),
+            "-v",
+            "export",
+            str(article),
+            "--model",
+            str(synthetic_model),
+            "--out-dir",
+            str(out_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=write_end,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),  # what nohup does
+    )
+    os.close(write_end)
+    lines = Lines(read_end)
+    lines.until("translating")
+    proc.send_signal(signal.SIGHUP)
+    rest = lines.rest()
+    os.close(read_end)
+    assert proc.wait(timeout=120) == 0, "\n".join(rest)
+    proc.stdout.close()
+    assert sorted(p.name for p in out_dir.iterdir()) == ["big.docx", "big.md"]
