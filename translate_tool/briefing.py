@@ -40,6 +40,10 @@ ARTICLES_PROPERTY = "translate-tool-articles"  # a combined briefing: its number
 KEYS_PER_PROPERTY = 15  # 15 keys of 16 hex + spaces stay under Word's 255-character limit
 KEYS_PROPERTY = "translate-tool-keys-"  # + 1, 2, ...: row keys in row order, KEYS_PER_PROPERTY each
 ENGLISH_PROPERTY = "translate-tool-en-"  # + 1, 2, ...: English fingerprints, chunked like the keys
+# + 1, 2, ...: fingerprints of every distinct flag line's text (without the ⚑), chunked like the
+# keys, so an importer knows the tool's own flag lines by their exact content, not only by style.
+FLAGS_PROPERTY = "translate-tool-flags-"
+FLAG_COUNT_PROPERTY = "translate-tool-flag-lines"  # how many there are (0 too: the list is present)
 FINGERPRINT_HEX = 12
 
 BOOKMARK_PREFIX = "tt_"  # + Block.key (+ _2, _3, ... for repeats): a passage row

@@ -29,7 +29,9 @@ from ..briefing import (
     ARTICLE_BOOKMARK,
     ARTICLES_PROPERTY,
     ENGLISH_PROPERTY,
+    FLAG_COUNT_PROPERTY,
     FLAG_STYLE,
+    FLAGS_PROPERTY,
     FORMAT_NAME,
     FORMAT_PROPERTY,
     FORMAT_VERSION,
@@ -528,7 +530,11 @@ def _set_properties(document, articles: list[Article], title: str, subject: str,
     keys = [block.key for block in everything.blocks]
     # Fingerprint exactly the English written into the row (see `_add_row`).
     english = [english_fingerprint(xml_safe(block.target.strip())) for block in everything.blocks]
-    for prefix, values in ((KEYS_PROPERTY, keys), (ENGLISH_PROPERTY, english)):
+    flags = sorted(
+        {english_fingerprint(xml_safe(flag.message)) for b in everything.blocks for flag in b.flags}
+    )
+    custom[FLAG_COUNT_PROPERTY] = len(flags)  # present even when 0: this export lists its flag lines
+    for prefix, values in ((KEYS_PROPERTY, keys), (ENGLISH_PROPERTY, english), (FLAGS_PROPERTY, flags)):
         for i in range(0, len(values), KEYS_PER_PROPERTY):
             chunk = " ".join(values[i : i + KEYS_PER_PROPERTY])
             custom[f"{prefix}{i // KEYS_PER_PROPERTY + 1}"] = chunk

@@ -25,12 +25,15 @@ from lxml import etree
 from ..briefing import (
     BOOKMARK_PREFIX,
     ENGLISH_PROPERTY,
+    FLAG_COUNT_PROPERTY,
     FLAG_STYLE,
+    FLAGS_PROPERTY,
     FORMAT_NAME,
     FORMAT_PROPERTY,
     FORMAT_VERSION,
     FORMAT_VERSION_PROPERTY,
     KEYS_PROPERTY,
+    english_fingerprint,
     normalise_english,
 )
 from ..errors import InputError
@@ -47,6 +50,8 @@ KEY = re.compile(r"^[0-9a-f]{16}$")
 FINGERPRINT = re.compile(r"^[0-9a-f]{6,40}$")
 ROW_BOOKMARK = re.compile(re.escape(BOOKMARK_PREFIX) + r"([0-9a-f]{16})")
 HEADER_TEXTS = ["#", "English", "العربية"]
+NUMBER, ENGLISH, ARABIC = HEADER_TEXTS
+MERGED = "cells merged across rows"
 
 
 @dataclass
@@ -61,11 +66,12 @@ class _Parts:
 def read_docx(path: Path) -> ReviewDocument:
     """Read a reviewed DOCX briefing; InputError, naming `path`, for anything we cannot trust."""
     parts = _read_parts(path)
-    exported = _exported_rows(path, ooxml.custom_properties(parts.custom, str(path)) if parts.custom else {})
-    flag_styles = {FLAG_STYLE.replace(" ", "")}
+    properties = ooxml.custom_properties(parts.custom, str(path)) if parts.custom else {}
+    exported = _exported_rows(path, properties)
+    flags = _FlagLines({FLAG_STYLE.replace(" ", "")}, _flag_fingerprints(properties))
     if parts.styles is not None:
-        flag_styles |= ooxml.style_ids(ooxml.parse(str(path), "word/styles.xml", parts.styles), FLAG_STYLE)
-    return ReviewDocument(path, exported, _table_rows(path, parts.document, flag_styles))
+        flags.styles |= ooxml.style_ids(ooxml.parse(str(path), "word/styles.xml", parts.styles), FLAG_STYLE)
+    return ReviewDocument(path, exported, _table_rows(path, parts.document, flags))
 
 
 # --- the package -------------------------------------------------------------------------------
@@ -156,6 +162,13 @@ def _check_format(path: Path, properties: dict[str, str]) -> list[str]:
     return keys
 
 
+def _flag_fingerprints(properties: dict[str, str]) -> set[str] | None:
+    """Fingerprints of the flag lines the export wrote; None for an export that did not list them."""
+    if FLAG_COUNT_PROPERTY not in properties:
+        return None
+    return set(_numbered(properties, FLAGS_PROPERTY) or [])
+
+
 def _exported_rows(path: Path, properties: dict[str, str]) -> list[ExportedRow]:
     """(row key, English fingerprint) of every row as exported, in row order."""
     keys = _check_format(path, properties)
@@ -178,22 +191,68 @@ def _exported_rows(path: Path, properties: dict[str, str]) -> list[ExportedRow]:
 # --- the passage table ---------------------------------------------------------------------------
 
 
-def _cell_text(cell: etree._Element | None, flag_styles: set[str]) -> str:
+@dataclass
+class _FlagLines:
+    """How to tell the tool's own "⚑ reason" lines from English a reviewer typed.
+
+    A paragraph is a candidate by its style (`FLAG_STYLE`, or its id after a re-save) or by a
+    leading ⚑. With the export's list of flag-line fingerprints, only a candidate whose text is
+    exactly one of them (⚑ or not) is dropped; a candidate holding more keeps what was added.
+    """
+
+    styles: set[str]
+    known: set[str] | None  # None: an older export; every candidate is a flag line
+
+    def english_in(self, paragraph: etree._Element, text: str) -> str:
+        if ooxml.paragraph_style(paragraph) not in self.styles and not text.startswith("⚑"):
+            return text
+        if self.known is None:
+            return ""
+        return self._beyond_flag(text.removeprefix("⚑").split())
+
+    def _beyond_flag(self, words: list[str]) -> str:
+        """The words left after taking the longest known flag line off the start or the end."""
+        for size in range(len(words), 0, -1):
+            if english_fingerprint(" ".join(words[:size])) in self.known:
+                return " ".join(words[size:]).lstrip("⚑ ")
+            if english_fingerprint(" ".join(words[-size:])) in self.known:
+                return " ".join(words[:-size]).rstrip("⚑ ")
+        return " ".join(words)
+
+
+def _cell_text(cell: etree._Element | None, flags: _FlagLines | None) -> str:
     if cell is None:
         return ""
     texts = []
     for paragraph in ooxml.paragraphs(cell):
         text = normalise_english("".join(ooxml.text(paragraph)))
-        if ooxml.paragraph_style(paragraph) in flag_styles or text.startswith("⚑"):
-            continue  # a flag line, not English
-        texts.append(text)
+        texts.append(flags.english_in(paragraph, text) if flags else text)
     return normalise_english(" ".join(texts))
 
 
-def _is_header(tr: etree._Element, texts: list[str], bookmarks: list[str]) -> bool:
-    if bookmarks:
-        return False
-    return tr.find(f"{w('trPr')}/{w('tblHeader')}") is not None or texts == HEADER_TEXTS
+@dataclass
+class _Cell:
+    element: etree._Element
+    column: int  # the grid column it starts in, so a merged or inserted cell shifts nothing
+    text: str
+
+
+def _cells(tr: etree._Element, flags: _FlagLines | None) -> list[_Cell]:
+    before = tr.find(f"{w('trPr')}/{w('gridBefore')}")
+    column = (
+        int(before.get(w("val")) or 0) if before is not None and (before.get(w("val")) or "").isdigit() else 0
+    )
+    cells = []
+    for tc in ooxml.children(tr, w("tc")):
+        cells.append(_Cell(tc, column, _cell_text(tc, flags)))
+        column += ooxml.grid_span(tc)
+    return cells
+
+
+def _header_columns(cells: list[_Cell]) -> dict[str, int] | None:
+    """Grid column of each of our headers when this row is our header row (columns may be added)."""
+    found = {cell.text: cell.column for cell in cells if cell.text in HEADER_TEXTS}
+    return found if len(found) == len(HEADER_TEXTS) else None
 
 
 def _row_keys(tr: etree._Element, first_cell: etree._Element | None) -> list[str]:
@@ -209,6 +268,10 @@ def _row_keys(tr: etree._Element, first_cell: etree._Element | None) -> list[str
     return keys
 
 
+def _has_row_bookmark(element: etree._Element) -> bool:
+    return any(ROW_BOOKMARK.match(start.get(w("name")) or "") for start in element.iter(w("bookmarkStart")))
+
+
 def _passage_tables(path: Path, body: etree._Element) -> list[etree._Element]:
     """The tables of passages in document order: those holding row bookmarks or our header row.
 
@@ -221,12 +284,10 @@ def _passage_tables(path: Path, body: etree._Element) -> list[etree._Element]:
 
 
 def _is_passage_table(table: etree._Element) -> bool:
-    if any(ROW_BOOKMARK.match(start.get(w("name")) or "") for start in table.iter(w("bookmarkStart"))):
+    if _has_row_bookmark(table):
         return True
     first = next(ooxml.children(table, w("tr")), None)
-    return (
-        first is not None and [_cell_text(tc, set()) for tc in ooxml.children(first, w("tc"))] == HEADER_TEXTS
-    )
+    return first is not None and _header_columns(_cells(first, None)) is not None
 
 
 def _body(path: Path, document: bytes) -> etree._Element:
@@ -241,25 +302,56 @@ def _body(path: Path, document: bytes) -> etree._Element:
     return body
 
 
-def _table_rows(path: Path, document: bytes, flag_styles: set[str]) -> list[ReadRow]:
+def _table_rows(path: Path, document: bytes, flags: _FlagLines) -> list[ReadRow]:
     rows: list[ReadRow] = []
-    position = 0
-    body = _body(path, document)
-    trs = (tr for table in _passage_tables(path, body) for tr in ooxml.children(table, w("tr")))
-    for tr in trs:
-        if tr.find(f"{w('trPr')}/{w('del')}") is not None:
-            continue  # a row deleted with change tracking on is a removed row
-        cells = list(ooxml.children(tr, w("tc")))
-        texts = [_cell_text(tc, flag_styles) for tc in cells]
-        bookmarks = _row_keys(tr, cells[0] if cells else None)
-        if _is_header(tr, texts, bookmarks):
-            continue
-        position += 1
-        english = texts[1] if len(cells) > 1 else ""
-        arabic = texts[2] if len(cells) > 2 else ""
-        if not bookmarks and not english and not arabic:
-            continue  # an empty row someone added: nothing to lose
-        shown = texts[0].split()[:1] if texts else []
-        number = int(shown[0]) if shown and shown[0].isdigit() else position
-        rows.append(ReadRow(position, number, bookmarks, english, arabic))
+    for table in _passage_tables(path, _body(path, document)):
+        rows.extend(_TableReader(flags, len(rows)).rows(table))
     return rows
+
+
+class _TableReader:
+    """The passage rows of one table, its columns found from its header row or each row's bookmark."""
+
+    def __init__(self, flags: _FlagLines, before: int) -> None:
+        self.flags = flags
+        self.position = before  # rows are numbered through all passage tables
+        self.columns: dict[str, int] | None = None
+
+    def rows(self, table: etree._Element) -> list[ReadRow]:
+        out = []
+        for tr in ooxml.children(table, w("tr")):
+            if tr.find(f"{w('trPr')}/{w('del')}") is not None:
+                continue  # a row deleted with change tracking on is a removed row
+            row = self._row(tr, _cells(tr, self.flags))
+            if row is not None:
+                out.append(row)
+        return out
+
+    def _row(self, tr: etree._Element, cells: list[_Cell]) -> ReadRow | None:
+        header = _header_columns(cells)
+        if header is not None and not _has_row_bookmark(tr):
+            self.columns = header
+            return None
+        if not _has_row_bookmark(tr) and tr.find(f"{w('trPr')}/{w('tblHeader')}") is not None:
+            return None
+        self.position += 1
+        number, english, arabic = self._place(tr, cells)
+        keys = _row_keys(tr, number.element if number else None)
+        if not keys and not _text(english) and not _text(arabic):
+            return None  # an empty row someone added: nothing to lose
+        shown = _text(number).split()[:1]
+        problem = MERGED if any(c and ooxml.in_vertical_merge(c.element) for c in (english, arabic)) else ""
+        row_number = int(shown[0]) if shown and shown[0].isdigit() else self.position
+        return ReadRow(self.position, row_number, keys, _text(english), _text(arabic), problem=problem)
+
+    def _place(self, tr: etree._Element, cells: list[_Cell]) -> tuple[_Cell | None, ...]:
+        """The #, English and Arabic cells: by the header's columns, else right of the bookmark."""
+        if self.columns is not None:
+            by_column = {cell.column: cell for cell in cells}
+            return tuple(by_column.get(self.columns[name]) for name in HEADER_TEXTS)
+        first = next((i for i, c in enumerate(cells) if _has_row_bookmark(c.element)), 0)
+        return tuple(cells[i] if i < len(cells) else None for i in range(first, first + 3))
+
+
+def _text(cell: _Cell | None) -> str:
+    return cell.text if cell is not None else ""

@@ -168,15 +168,9 @@ def tracked_changes(element: etree._Element) -> list[tuple[str, str]]:
     return out
 
 
-def is_vertical_continuation(cell: etree._Element) -> bool:
-    """True for a cell merged into the one above (`w:vMerge` without `restart`)."""
-    merge = cell.find(f"{w('tcPr')}/{w('vMerge')}")
-    return merge is not None and (merge.get(w("val")) or "continue") == "continue"
-
-
-def starts_vertical_merge(cell: etree._Element) -> bool:
-    merge = cell.find(f"{w('tcPr')}/{w('vMerge')}")
-    return merge is not None and merge.get(w("val")) == "restart"
+def in_vertical_merge(cell: etree._Element) -> bool:
+    """True for a cell merged with the cell above or below it (`w:vMerge`, restart or continue)."""
+    return cell.find(f"{w('tcPr')}/{w('vMerge')}") is not None
 
 
 def grid_span(cell: etree._Element) -> int:
