@@ -65,8 +65,17 @@ def test_guard_really_catches_network_use(tmp_path):
     assert result.returncode == 99 and "NETWORK ACCESS" in result.stderr
 
 
+@pytest.mark.parametrize("source", ["seed.txt", "page.html"])
 @pytest.mark.parametrize("isolation", ["audit-hook", "network-namespace"])
-def test_export_offline(tmp_path, seed_path, synthetic_model, isolation):
+def test_export_offline(tmp_path, seed_path, synthetic_model, isolation, source):
+    """The seed, and the seed as a saved web page full of external images, CSS, scripts and iframes."""
+    if source == "page.html":
+        from pages import EXTERNAL, page_bytes
+
+        data = page_bytes("portal")
+        assert data.count(EXTERNAL.encode()) >= 10  # resources a browser would fetch
+        seed_path = tmp_path / source
+        seed_path.write_bytes(data)
     env = _env(tmp_path)
     prefix: list[str] = []
     if isolation == "network-namespace":

@@ -23,9 +23,10 @@ log = logging.getLogger(__name__)
 # format -> what users call it; the order is the order help texts list them in.
 FORMATS = {
     "txt": "plain text (.txt)",
+    "html": "web page (.html, .htm)",
 }
 # Names a folder's files are picked by (a named file is sniffed whatever it is called).
-SUFFIXES = {".txt": "txt", ".text": "txt"}
+SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".xhtml": "html"}
 SUPPORTED = "supported: " + ", ".join(FORMATS.values())
 
 # Formats we recognise but do not read, so the refusal can say what the file is.
