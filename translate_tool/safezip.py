@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from .errors import InputError
 
@@ -34,7 +35,7 @@ class UntrustedZip:
     def __init__(
         self,
         archive: zipfile.ZipFile,
-        source: Path,
+        source: Path | str,
         error: type[InputError],
         what: str,
         max_total: int,
@@ -105,14 +106,24 @@ class UntrustedZip:
 
 @contextmanager
 def open_untrusted(
-    source: Path, error: type[InputError], what: str, *, max_total: int, max_part: int
+    source: Path | BinaryIO,
+    error: type[InputError],
+    what: str,
+    *,
+    max_total: int,
+    max_part: int,
+    name: str | None = None,
 ) -> Iterator[UntrustedZip]:
-    """Open `source` as an untrusted zip; damage becomes `error("...: damaged <what> ...")`."""
+    """Open `source` (a path, or bytes in memory called `name`) as an untrusted zip.
+
+    Damage becomes `error("...: damaged <what> ...")`.
+    """
+    label = name or source
     try:
         with zipfile.ZipFile(source) as archive:
-            yield UntrustedZip(archive, source, error, what, max_total, max_part)
+            yield UntrustedZip(archive, label, error, what, max_total, max_part)
     except ZIP_ERRORS as exc:
-        raise error(f"{source}: damaged {what} (the zip archive cannot be read: {exc})") from None
+        raise error(f"{label}: damaged {what} (the zip archive cannot be read: {exc})") from None
 
 
 def _size(n: int) -> str:

@@ -24,9 +24,12 @@ log = logging.getLogger(__name__)
 FORMATS = {
     "txt": "plain text (.txt)",
     "html": "web page (.html, .htm)",
+    "docx": "Word document (.docx)",
+    "pdf": "PDF with a text layer (.pdf)",
 }
 # Names a folder's files are picked by (a named file is sniffed whatever it is called).
 SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".xhtml": "html"}
+SUFFIXES |= {".docx": "docx", ".pdf": "pdf"}
 SUPPORTED = "supported: " + ", ".join(FORMATS.values())
 
 # Formats we recognise but do not read, so the refusal can say what the file is.
@@ -79,7 +82,15 @@ def article_from_bytes(
     if path is not None and SUFFIXES.get(path.suffix.lower(), fmt) != fmt:
         log.info("%s: reading it as %s, which is what its content is", name, FORMATS[fmt])
     reader = importlib.import_module(f".{fmt}", __name__)
-    article: Article = reader.read(data, path, name)
+    try:
+        article: Article = reader.read(data, path, name)
+    except InputError:
+        claimed = SUFFIXES.get(path.suffix.lower()) if path is not None else None
+        if fmt == "txt" and claimed not in (None, "txt"):
+            # Named like a document but not one: say that, not what the text decoder thinks.
+            what = FORMATS.get(claimed, claimed)
+            raise InputError(f"{name}: not a {what}: its content is not one ({SUPPORTED})") from None
+        raise
     text = [b.source for b in article.blocks] + article.chrome
     if require_arabic and not any(has_arabic(t) for t in text):
         raise InputError(f"{name}: contains no Arabic text (use --force to translate it anyway)")
