@@ -13,9 +13,7 @@ from pages import seed_article
 from translate_tool.errors import InputError
 from translate_tool.readers import read_article
 
-pytestmark = pytest.mark.skipif(
-    not shutil.which("soffice"), reason="needs LibreOffice to print the PDFs"
-)
+pytestmark = pytest.mark.skipif(not shutil.which("soffice"), reason="needs LibreOffice to print the PDFs")
 SEED_CHROME = ["دولي آخر تحديث في", "آخر تحديث في", "يقرأون الآن"]
 
 

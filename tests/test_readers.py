@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pages import SEED
 
 from translate_tool.errors import InputError
 from translate_tool.readers import SUFFIXES, expand_inputs, read_article, sniff
@@ -43,3 +44,29 @@ def test_folder_without_articles_names_the_formats(tmp_path):
     (tmp_path / "x.png").write_bytes(b"\x89PNG")
     with pytest.raises(InputError, match="no articles .supported: plain text"):
         expand_inputs([tmp_path])
+
+
+def test_export_help_lists_every_format(capsys):
+    from helpers import run_cli
+
+    from translate_tool.readers import FORMATS
+
+    code, out, _ = run_cli(capsys, "export", "--help")
+    assert code == 0
+    for description in FORMATS.values():
+        assert description.split(" (")[0].split()[0] in out  # plain, web, Word, PDF
+    for suffix in (".txt", ".html", ".docx", ".pdf"):
+        assert suffix in out
+
+
+def test_reading_a_txt_file_imports_no_parser():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\nfrom translate_tool.readers import read_article\n"
+        f"read_article(__import__('pathlib').Path({str(SEED)!r}))\n"
+        "print(sorted(m for m in ('trafilatura', 'pdfminer', 'lxml', 'docx') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stderr

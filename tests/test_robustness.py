@@ -64,7 +64,7 @@ def test_help_and_models_list_import_no_heavy_modules():
         "for args in (['--help'], ['export', '--help'], ['models', 'list']):\n"
         "    main(args)\n"
         "heavy = sorted(m for m in ('ctranslate2', 'docx', 'sentencepiece', 'argostranslate', 'numpy', 'lxml', "
-        "'translate') if m in sys.modules)\n"
+        "'translate', 'trafilatura', 'pdfminer') if m in sys.modules)\n"
         "print('HEAVY', heavy, file=sys.stderr)\n"
     )
     result = subprocess.run(

@@ -201,9 +201,17 @@ def export(
 ) -> None:
     """Translate INPUT articles and write side-by-side DOCX and Markdown briefings.
 
-    Each INPUT.txt (UTF-8 or Windows-1256 Arabic) becomes OUT_DIR/INPUT.docx and
-    OUT_DIR/INPUT.md: a table with one row per passage, English beside the Arabic, with
-    doubtful passages flagged. A folder INPUT stands for every .txt in it. The model is
+    Each INPUT becomes OUT_DIR/INPUT.docx and OUT_DIR/INPUT.md: a table with one row per
+    passage, English beside the Arabic, with doubtful passages flagged. INPUT may be
+
+    \b
+      plain text (.txt)       UTF-8, UTF-16 with BOM, or Windows-1256 Arabic
+      web page (.html, .htm)  saved from a browser; the article without the page furniture
+      Word document (.docx)   styles give title and headings; tracked changes accepted
+      PDF (.pdf)              with a text layer (no OCR); not encrypted
+
+    The format is read from the file's content, not its name. A folder INPUT stands for
+    every file of these formats in it. The model is
     loaded once for the whole run; passages already in the translation memory (reviewed
     or translated before by the same model) are reused. Files are written only after every
     input has been read and translated, and each file is replaced atomically, so a failure
@@ -212,6 +220,7 @@ def export(
     \b
     Examples:
       translate-tool export seeds/article.txt
+      translate-tool export saved-page.html report.docx statement.pdf
       translate-tool export a.txt b.txt --out-dir briefings --format docx
       translate-tool export article.txt --model translate-ar_en-1_9.argosmodel
       translate-tool export inbox/ --combine monday-briefing --glossary seeds/glossary.csv
