@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from helpers import run_cli as run
+from hypothesis import given
+from hypothesis import strategies as st
 from pages import FURNITURE, TEMPLATES, page_bytes, portal, seed_article
 
 from translate_tool.errors import InputError
@@ -97,3 +99,26 @@ def test_an_entity_bomb_is_not_expanded():
     page = article_from_bytes(data, None)
     assert max(len(b.source) for b in page.blocks) < 2000
     assert "هههههههههههههههههههههه" not in " ".join(b.source for b in page.blocks)
+
+
+ARABIC_TEXT = st.text(
+    alphabet=st.sampled_from('ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأؤإئةى ،؛؟.0123456789"()'),
+    min_size=1,
+    max_size=200,
+)
+
+
+@given(text=ARABIC_TEXT, encoding=st.sampled_from(["utf-8", "cp1256", "bom", "utf-16"]))
+def test_any_arabic_text_survives_the_page_charset(text, encoding):
+    from translate_tool.readers.html import decode_page
+
+    label = "windows-1256" if encoding == "cp1256" else "utf-8"
+    page = f'<html><head><meta charset="{label}"></head><body><p>{text}</p></body></html>'
+    data = {
+        "utf-8": page.encode("utf-8"),
+        "cp1256": page.encode("cp1256"),
+        "bom": b"\xef\xbb\xbf" + page.encode("utf-8"),
+        "utf-16": page.encode("utf-16"),  # the BOM wins over the meta
+    }[encoding]
+    assert sniff(data) == "html"
+    assert decode_page(data, "p.html") == page
