@@ -33,13 +33,17 @@ def pdfs(tmp_path_factory):
     out = {"one": to_pdf(docx, folder, profile)}
     out["two"] = to_pdf(two_columns(docx, folder / "twocol.docx"), folder, profile)
     out["scan"] = scanned_pdf(folder / "scan.pdf")
-    options = '{"EncryptFile":{"type":"boolean","value":"true"},"DocumentOpenPassword":{"type":"string","value":"secret"}}'
-    locked = folder / "locked"
-    locked.mkdir()
-    command = ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore"]
-    command += ["--convert-to", f"pdf:writer_pdf_Export:{options}", "--outdir", str(locked), str(docx)]
-    subprocess.run(command, capture_output=True, timeout=180)
-    out["encrypted"] = locked / "seed.pdf"
+    for kind, password in (("encrypted", "DocumentOpenPassword"), ("permissions", "PermissionPassword")):
+        options = (
+            '{"EncryptFile":{"type":"boolean","value":"true"},'
+            f'"{password}":{{"type":"string","value":"secret"}}}}'
+        )
+        locked = folder / kind
+        locked.mkdir()
+        command = ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore"]
+        command += ["--convert-to", f"pdf:writer_pdf_Export:{options}", "--outdir", str(locked), str(docx)]
+        subprocess.run(command, capture_output=True, timeout=180)
+        out[kind] = locked / "seed.pdf"
     return out
 
 
@@ -66,6 +70,11 @@ def test_encrypted_pdf_exits_2_with_its_own_message(pdfs, tmp_path, capsys, synt
     assert code == 2 and stdout == "" and len(err.strip().splitlines()) == 1
     assert "encrypted PDF" in err
     assert not out.exists()
+
+
+def test_a_pdf_locked_only_against_editing_is_read(pdfs):
+    assert b"/Encrypt" in pdfs["permissions"].read_bytes()  # it opens without a password
+    assert rows(read_article(pdfs["permissions"])) == rows(seed_article())
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,8 @@ the best material, so this reader takes them and does the rest itself:
   first; a line repeated on several pages (a running header or footer) and bare page
   numbers are chrome.
 
-A PDF without a text layer (a scan) and an encrypted PDF are refused with their own message.
+A PDF without a text layer (a scan) and a PDF that needs a password to open are refused,
+each with its own message.
 """
 
 from __future__ import annotations
@@ -196,8 +197,9 @@ def _check_encryption(data: bytes, name: str) -> None:
     except (PDFSyntaxError, PSException, ValueError, TypeError, KeyError) as exc:
         raise InputError(f"{name}: damaged PDF ({type(exc).__name__}: {exc})") from None
     if document.encryption:
-        # Opened with the empty password (permissions only), but still not the author's to copy from.
-        raise InputError(f"{name}: encrypted PDF; save or print it without a password first")
+        # Encrypted with permissions only: it opens without a password in every viewer, so it
+        # is read like any other PDF (the password-protected kind failed above).
+        log.info("%s: encrypted with an empty open password; reading it", name)
 
 
 def read(data: bytes, path: Path | None, name: str) -> Article:
