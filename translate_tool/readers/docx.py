@@ -184,6 +184,12 @@ def _kind(paragraph, styles: dict[str, BlockKind]) -> BlockKind | None:
 # --- the body --------------------------------------------------------------------------------
 
 
+def _continues_merge(cell) -> bool:
+    """A cell merged into the one above it: its text was read with that row."""
+    merge = cell.find(f"{w('tcPr')}/{w('vMerge')}")
+    return merge is not None and (merge.get(w("val")) or "continue") == "continue"
+
+
 def _block_lines(container, styles: dict[str, BlockKind]) -> Iterator[tuple[str, BlockKind | None]]:
     """(text, kind from the styles or None) for paragraphs and table rows, in reading order."""
     from ..review import ooxml
@@ -193,7 +199,7 @@ def _block_lines(container, styles: dict[str, BlockKind]) -> Iterator[tuple[str,
             yield clean_line("".join(ooxml.text(child))), _kind(child, styles)
         elif child.tag == w("tbl"):
             for row in ooxml.children(child, w("tr")):
-                cells = [c for c in ooxml.children(row, w("tc")) if not ooxml.is_vertical_continuation(c)]
+                cells = [c for c in ooxml.children(row, w("tc")) if not _continues_merge(c)]
                 texts = [
                     clean_line(" ".join("".join(ooxml.text(p)) for p in ooxml.paragraphs(c))) for c in cells
                 ]
