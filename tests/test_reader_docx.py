@@ -158,3 +158,18 @@ def test_other_zips_are_named(tmp_path):
         z.writestr("xl/workbook.xml", "<x/>")
     with pytest.raises(InputError, match="not a Word document"):
         read_article(sheet)
+
+
+def test_vertically_merged_cells_are_read_once(tmp_path):
+    def build(doc):
+        doc.add_paragraph("جدول المواقف", style="Title")
+        table = doc.add_table(rows=2, cols=2)
+        merged = table.cell(0, 0).merge(table.cell(1, 0))
+        merged.text = "روسيا"
+        table.cell(0, 1).text, table.cell(1, 1).text = "قلقة من التصعيد", "تدعو إلى المفاوضات"
+
+    assert [b.source for b in _doc(tmp_path, build).blocks] == [
+        "جدول المواقف",
+        "روسيا | قلقة من التصعيد",
+        "تدعو إلى المفاوضات",
+    ]
