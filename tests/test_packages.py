@@ -1,21 +1,18 @@
-"""Installing packages: from a file, from an index on a real local HTTP server, and refusing hostile zips."""
+"""Installing packages from a file: hostile zips and hostile metadata.json are refused in one line."""
 
 from __future__ import annotations
 
-import http.server
-import io
 import json
-import threading
 import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import run_cli
 
-from translate_tool.errors import ModelError, NetworkError, PackageError
+from translate_tool.errors import ModelError, PackageError
 from translate_tool.packages import (
     find_installed,
     install_file,
-    install_from_index,
     installed_packages,
     open_model,
     unpack,
@@ -116,89 +113,126 @@ def test_package_without_model_is_refused_and_old_install_kept(tmp_path):
 def test_open_model_folder_and_file(tmp_path):
     archive = make_package(tmp_path / "p.argosmodel")
     package = open_model(archive, tmp_path / "scratch")
-    assert package.path.parent == tmp_path / "scratch"
+    assert package.path.parent.parent == tmp_path / "scratch"  # <cache>/<sha256>/<package>
     assert open_model(package.path, tmp_path / "other").path == package.path
     with pytest.raises(PackageError, match="no such"):
         open_model(tmp_path / "missing.argosmodel", tmp_path / "scratch")
 
 
-class _Index:
-    """A real HTTP server on 127.0.0.1 serving an index.json and a package."""
+# --- hostile metadata.json -----------------------------------------------------------------
 
-    def __init__(self, files: dict[str, bytes]):
-        files = dict(files)
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - the stdlib's name
-                body = files.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.files = files
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+HOSTILE_METADATA = {
+    "target_prefix is a number": ({"target_prefix": 7}, "'target_prefix' must be text, not a number"),
+    "target_prefix is a list": ({"target_prefix": ["__en__"]}, "'target_prefix' must be text, not a list"),
+    "version of 5,000 digits": ({"package_version": "9" * 5000}, "'package_version' is 5000 characters"),
+    "version is a number": ({"package_version": 1.9}, "'package_version' must be text, not a number"),
+    "version is null": ({"package_version": None}, "'package_version' must be text, not null"),
+    "from_code missing": ({"from_code": ...}, "'from_code' is missing"),
+    "to_code is an object": ({"to_code": {"x": 1}}, "'to_code' must be text, not an object"),
+    "code with a bidi override": ({"code": "translate-\u202ear_en"}, "'code' contains control characters"),
+    "code of 10,000 characters": ({"code": "x" * 10_000}, "'code' is 10000 characters"),
+    "to_code not a language code": ({"to_code": "en; rm -rf"}, "'to_code' is not a language code"),
+}
 
 
-def _package_bytes(tmp_path: Path) -> bytes:
-    return make_package(tmp_path / "served.argosmodel").read_bytes()
+def _meta(changes: dict) -> dict:
+    meta = {**META, **changes}
+    return {k: v for k, v in meta.items() if v is not ...}
 
 
-def test_install_from_index_over_http(tmp_path, monkeypatch):
-    data = _package_bytes(tmp_path)
-    with _Index({}) as server:
-        index = [
-            {**META, "from_code": "en", "to_code": "ar", "links": [server.url + "/wrong"]},
-            {**META, "links": [server.url + "/missing", server.url + "/ar_en.argosmodel"]},
-        ]
-        server.files["/index.json"] = json.dumps(index).encode()
-        server.files["/ar_en.argosmodel"] = data
-        monkeypatch.setenv("ARGOS_PACKAGE_INDEX", server.url + "/")
-        seen = []
-        package = install_from_index(
-            "ar", "en", root=tmp_path / "root", progress=lambda d, s: seen.append((d, s))
-        )
-    assert package.from_code == "ar" and package.to_code == "en"
-    assert seen[-1] == (len(data), len(data))
-    assert sorted(p.name for p in (tmp_path / "root").iterdir()) == ["translate-ar_en-1_9"]
+def with_metadata(source: Path, dest: Path, changes: dict) -> Path:
+    """A copy of a real package (the synthetic model) with metadata.json changed."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(dest, "w", zipfile.ZIP_STORED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith("/metadata.json"):
+                meta = {**json.loads(data), **changes}
+                data = json.dumps({k: v for k, v in meta.items() if v is not ...}).encode()
+            out.writestr(info, data)
+    return dest
 
 
-def test_index_without_pair(tmp_path, monkeypatch):
-    with _Index({"/index.json": json.dumps([{**META, "from_code": "fr"}]).encode()}) as server:
-        monkeypatch.setenv("ARGOS_PACKAGE_INDEX", server.url)
-        with pytest.raises(ModelError, match="lists no ar->en"):
-            install_from_index(root=tmp_path / "root")
+@pytest.mark.parametrize("case", sorted(HOSTILE_METADATA))
+def test_hostile_metadata_is_refused_naming_the_field_and_old_install_kept(tmp_path, capsys, case):
+    changes, message = HOSTILE_METADATA[case]
+    root = tmp_path / "home" / "packages"  # ARGOS_PACKAGES_DIR of the isolated home
+    good = install_file(make_package(tmp_path / "good.argosmodel"), root)
+    before = (good.path / "metadata.json").read_bytes()
+    bad = make_package(tmp_path / "bad.argosmodel", meta=_meta(changes))
+    code, out, err = run_cli(capsys, "models", "install", bad)
+    assert code == 2
+    assert err.count("\n") == 1 and message in err, err
+    assert sorted(p.name for p in root.iterdir()) == ["translate-ar_en-1_9"]
+    assert (good.path / "metadata.json").read_bytes() == before
+    with pytest.raises(PackageError, match=message.replace("(", r"\(")):
+        open_model(bad, tmp_path / "cache")
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == ["stamps"]  # nothing unpacked
 
 
-def test_unreachable_index(tmp_path, monkeypatch):
-    with _Index({}) as server:
-        url = server.url
-    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", url)  # the server is closed now
-    with pytest.raises(NetworkError, match="cannot download"):
-        install_from_index(root=tmp_path / "root")
+@pytest.mark.parametrize("case", ["target_prefix is a number", "version of 5,000 digits"])
+def test_export_with_hostile_metadata_exits_2_in_one_line(tmp_path, capsys, synthetic_model, seed_path, case):
+    """On the real engine: a non-text target_prefix used to end in a 17 KB ctranslate2 traceback."""
+    bad = with_metadata(synthetic_model, tmp_path / "bad.argosmodel", HOSTILE_METADATA[case][0])
+    code, out, err = run_cli(
+        capsys, "export", seed_path, "--model", bad, "--out-dir", tmp_path / "out", "--no-tm"
+    )
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and HOSTILE_METADATA[case][1] in err, err
+    assert not (tmp_path / "out").exists()
 
 
-def test_served_file_that_is_not_a_package(tmp_path, monkeypatch):
-    with _Index({}) as server:
-        server.files["/index.json"] = json.dumps([{**META, "links": [server.url + "/p"]}]).encode()
-        server.files["/p"] = io.BytesIO(b"<html>captive portal</html>").getvalue()
-        monkeypatch.setenv("ARGOS_PACKAGE_INDEX", server.url)
-        with pytest.raises(PackageError, match="not a zip"):
-            install_from_index(root=tmp_path / "root")
-    assert not any((tmp_path / "root").iterdir())
+def test_installed_package_with_hostile_metadata_is_skipped(tmp_path, capsys):
+    """A package put there by another tool is skipped with a warning, never a traceback."""
+    root = tmp_path / "home" / "packages"
+    install_file(make_package(tmp_path / "good.argosmodel"), root)
+    evil = root / "translate-ar_en-9_9"
+    evil.mkdir()
+    (evil / "metadata.json").write_text(json.dumps({**META, "target_prefix": 7, "package_version": "9.9"}))
+    (evil / "sentencepiece.model").write_bytes(b"sp")
+    (evil / "model").mkdir()
+    (evil / "model" / "model.bin").write_bytes(b"\0")
+    assert find_installed("ar", "en", root).version == "1.9"
+    code, out, err = run_cli(capsys, "models", "list")
+    assert code == 0 and "'target_prefix' must be text" in err and out.count("\n") == 1
+
+
+def test_odd_versions_install_and_compare_as_text(tmp_path, capsys, synthetic_model, seed_path):
+    """`1.²` is not a PEP 440 version: it installs, sorts below real versions, and export works."""
+    root = tmp_path / "home" / "packages"
+    odd = with_metadata(synthetic_model, tmp_path / "odd.argosmodel", {"package_version": "1.²"})
+    assert run_cli(capsys, "models", "install", odd)[0] == 0
+    assert find_installed("ar", "en", root).version == "1.²"
+    code, out, err = run_cli(capsys, "export", seed_path, "--out-dir", tmp_path / "out", "--format", "md")
+    assert code == 0, err
+    assert "translate-ar_en 1.²" in (tmp_path / "out" / f"{seed_path.stem}.md").read_text(encoding="utf-8")
+
+
+def test_versions_compare_by_value():
+    from translate_tool.packages import version_key
+
+    versions = ["1.9", "1.10", "1.²", "2.0rc1", "abc", "9" * 5000, "1.1"]
+    assert sorted(versions, key=version_key) == ["1.²", "9" * 5000, "abc", "1.1", "1.9", "1.10", "2.0rc1"]
+
+
+def test_metadata_json_that_is_not_an_object_or_too_big(tmp_path):
+    for data, message in [(b"[1, 2]", "must be an object, not a list"), (b"{" * 100_000, "not valid JSON")]:
+        archive = tmp_path / "p.argosmodel"
+        with zipfile.ZipFile(archive, "w") as z:
+            z.writestr("translate-ar_en-1_9/metadata.json", data)
+            z.writestr("translate-ar_en-1_9/model/model.bin", b"\0")
+            z.writestr("translate-ar_en-1_9/sentencepiece.model", b"sp")
+        with pytest.raises(PackageError, match=message):
+            install_file(archive, tmp_path / "root")
+
+
+def test_install_file_with_sha256(tmp_path, capsys):
+    from translate_tool.packages import file_sha256
+
+    archive = make_package(tmp_path / "p.argosmodel")
+    code, _, err = run_cli(capsys, "models", "install", archive, "--sha256", "0" * 64)
+    assert code == 2 and err.count("\n") == 1 and "SHA-256 is" in err
+    assert not (tmp_path / "home" / "packages").exists()
+    code, _, err = run_cli(capsys, "models", "install", archive, "--sha256", "12ab")
+    assert code == 2 and "64 hexadecimal digits" in err
+    code, out, err = run_cli(capsys, "models", "install", archive, "--sha256", file_sha256(archive).upper())
+    assert code == 0 and "installed translate-ar_en 1.9" in out

@@ -313,31 +313,71 @@ def models_list() -> None:
         )
 
 
+def _sha256_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not (len(value) == 64 and all(c in "0123456789abcdefABCDEF" for c in value)):
+        raise click.BadParameter("give the 64 hexadecimal digits of a SHA-256")
+    return value.lower() if value else None
+
+
 @models.command("install")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
 @click.option(
     "--from-index",
     is_flag=True,
-    help="Download the ar->en package from the Argos package index (needs the internet; "
-    "ARGOS_PACKAGE_INDEX overrides the index URL).",
+    help="Download the ar->en package from the Argos package index (needs the internet).",
+)
+@click.option(
+    "--index",
+    metavar="URL|PATH",
+    help="The package index to use (implies --from-index; default: ARGOS_PACKAGE_INDEX, else "
+    "Argos's own). A local path or file:// URL is read from disk.",
+)
+@click.option(
+    "--sha256",
+    metavar="HEX",
+    callback=_sha256_option,
+    help="Install only if the package file has this SHA-256 (checked before unpacking).",
+)
+@click.option(
+    "--allow-http",
+    is_flag=True,
+    help="Accept plain http links to hosts other than this machine (https is the default rule).",
 )
 @click.pass_obj
-def models_install(state: State, file: Path | None, from_index: bool) -> None:
+def models_install(
+    state: State,
+    file: Path | None,
+    from_index: bool,
+    index: str | None,
+    sha256: str | None,
+    allow_http: bool,
+) -> None:
     """Install a model package from FILE.argosmodel, or download one with --from-index.
+
+    Downloads follow https links only (plain http only to this machine, or with --allow-http),
+    are capped in size (2 GB; 20 MB for the index) and checked against the index's SHA-256 or
+    --sha256 when one is given. Links the tool does not follow (ipfs://) are skipped. A
+    failure exits 1 (network) or 2 (bad package or index) and leaves any installed package
+    as it was.
 
     \b
     On an air-gapped machine: copy the .argosmodel file over, then
-      translate-tool models install translate-ar_en-1_9.argosmodel
+      translate-tool models install translate-ar_en-1_9.argosmodel --sha256 HEX
     """
     from .packages import install_file, install_from_index
 
+    from_index = from_index or index is not None
     if bool(file) == from_index:
         raise click.UsageError("give either FILE or --from-index")
     if file is not None:
-        package = install_file(file)
+        if allow_http:
+            raise click.UsageError("--allow-http is for --from-index")
+        package = install_file(file, sha256=sha256)
     else:
         with _download_progress(state.quiet) as update:
-            package = install_from_index("ar", "en", progress=update)
+            package = install_from_index(
+                "ar", "en", progress=update, index=index, sha256=sha256, allow_http=allow_http
+            )
     click.echo(f"installed {package.label} ({package.from_code}->{package.to_code}) in {package.path}")
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -193,10 +192,7 @@ class ModelRef:
         if self.path is None:
             package = self.installed or find_installed("ar", "en")  # raises, naming the install commands
         else:
-            scratch = Path(
-                self.stack.enter_context(tempfile.TemporaryDirectory(prefix="translate-tool-model-"))
-            )
-            package = open_model(self.path, scratch)
+            package = open_model(self.path)  # a package file is unpacked once, into the model cache
             if (package.from_code, package.to_code) != ("ar", "en"):
                 raise InputError(
                     f"{self.path}: translates {package.from_code}->{package.to_code}, not ar->en"
