@@ -142,7 +142,8 @@ def main() -> None:
         "",
     ]
     report = opts.out.read_text(encoding="utf-8") if opts.out.exists() else "# Benchmarks\n"
-    report = re.sub(re.escape(MARK) + r".*", "", report, flags=re.S).rstrip("\n")
+    # Replace this script's own section only: it runs up to the next generated section, if any.
+    report = re.sub(re.escape(MARK) + r".*?(?=^<!-- |\Z)", "", report, flags=re.S | re.M).rstrip("\n")
     opts.out.write_text(report + "\n\n" + "\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 
