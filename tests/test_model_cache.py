@@ -118,3 +118,13 @@ def test_second_export_writes_nothing_to_tmpdir(tmp_path, synthetic_model, seed_
     assert "from the cache" in second.stderr and "unpacking" not in second.stderr
     assert tmpdir.stat().st_mtime_ns == before and not any(tmpdir.iterdir())
     assert len(entries(cache_root())) == 1
+
+
+def test_entries_unused_for_a_month_are_removed(tmp_path):
+    root = tmp_path / "cache"
+    old = open_cached(make_package(tmp_path / "old.argosmodel", meta=_meta({"package_version": "1.0"})), root)
+    month_ago = old.path.parent.stat().st_mtime - 31 * 86400
+    os.utime(old.path.parent, (month_ago, month_ago))
+    current = make_package(tmp_path / "new.argosmodel")
+    assert open_cached(current, root).version == "1.9"
+    assert entries(root) == [open_cached(current, root).path.parent.name]

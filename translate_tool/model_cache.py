@@ -16,7 +16,8 @@ An entry is unpacked into `.tmp-<pid>-*` and published with one rename, so a rea
 whole entry or none, and two runs unpacking the same package at once both end up with one
 entry. A run that dies before the rename (kill -9, power cut) leaves its `.tmp-<pid>-*`
 folder; the next run removes it once that pid is gone. Nothing goes to TMPDIR. Entries are
-never changed after publishing; deleting the whole folder between runs is always safe.
+never changed after publishing (only their folder's mtime, as "last used"); entries unused
+for UNUSED_DAYS are removed. Deleting the whole folder between runs is always safe.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from .errors import PackageError
@@ -35,6 +37,9 @@ from .packages import Package, clean_stale, file_sha256, load_package, unpack
 log = logging.getLogger(__name__)
 
 TMP_PREFIX = ".tmp-"
+# An entry is as big as its model (~100 MB); ones no run has used for this long are removed,
+# so trying out package versions does not fill the disk.
+UNUSED_DAYS = 30
 
 
 def cache_root() -> Path:
@@ -52,8 +57,11 @@ def open_cached(source: Path, root: Path | None = None) -> Package:
     clean_stale(root, TMP_PREFIX)
     digest = _content_key(source, root)
     entry = root / digest
+    _prune_unused(root, keep=entry)
     package = _published(entry)
     if package is not None:
+        with contextlib.suppress(OSError):
+            os.utime(entry)  # "last used", for pruning
         log.info("model %s from the cache (%s)", package.label, entry)
         return package
     log.info("unpacking %s into the model cache %s", source, root)
@@ -74,6 +82,36 @@ def open_cached(source: Path, root: Path | None = None) -> Package:
     return package
 
 
+def _prune_unused(root: Path, keep: Path) -> None:
+    cutoff = time.time() - UNUSED_DAYS * 86400
+    for folder in (root, root / "stamps"):
+        try:
+            children = list(folder.iterdir())
+        except OSError:
+            continue
+        for child in children:
+            if child == keep or child.name.startswith(".") or len(child.name) not in (32, 64):
+                continue
+            try:
+                if child.stat().st_mtime >= cutoff:
+                    continue
+            except OSError:
+                continue
+            if child.is_dir():
+                _discard(child)
+            else:
+                with contextlib.suppress(OSError):
+                    child.unlink()
+
+
+def _discard(entry: Path) -> None:
+    """Take an entry out of use with one rename (readers never see half of it), then delete it."""
+    doomed = entry.with_name(f"{TMP_PREFIX}{os.getpid()}-discard-{entry.name}")
+    with contextlib.suppress(OSError):
+        entry.rename(doomed)
+        shutil.rmtree(doomed, ignore_errors=True)
+
+
 def _published(entry: Path) -> Package | None:
     """The package in a published entry, or None if there is none (or it was damaged)."""
     try:
@@ -85,11 +123,8 @@ def _published(entry: Path) -> Package | None:
             return load_package(folders[0])
         except PackageError as exc:
             log.warning("discarding a damaged cache entry: %s", exc)
-    # Damaged by hand (files deleted): set it aside atomically, then remove it.
-    doomed = entry.with_name(f"{TMP_PREFIX}{os.getpid()}-discard-{entry.name}")
-    with contextlib.suppress(OSError):
-        entry.rename(doomed)
-        shutil.rmtree(doomed, ignore_errors=True)
+    if entry.exists():  # damaged by hand (files deleted): make way for a fresh unpack
+        _discard(entry)
     return None
 
 
