@@ -14,7 +14,7 @@ from test_packages import HOSTILE_METADATA, _meta, make_package
 
 from translate_tool import model_cache
 from translate_tool.errors import PackageError
-from translate_tool.model_cache import cache_root, open_cached
+from translate_tool.model_cache import TMP_PREFIX, cache_root, open_cached
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -128,3 +128,37 @@ def test_entries_unused_for_a_month_are_removed(tmp_path):
     current = make_package(tmp_path / "new.argosmodel")
     assert open_cached(current, root).version == "1.9"
     assert entries(root) == [open_cached(current, root).path.parent.name]
+
+
+def test_stopped_while_unpacking_leaves_no_half_entry(tmp_path, synthetic_model, seed_path):
+    """SIGTERM the moment the child creates its work folder in the cache (inotify, no sleeps).
+
+    Issue 13's signal handling unwinds the run, so the work folder goes; had the unpack already
+    finished, the entry is whole. Either way no `.tmp-*` stays and TMPDIR is untouched.
+    """
+    import signal
+
+    from fswatch import FolderWatch
+
+    from translate_tool.packages import load_package
+
+    root = cache_root()
+    root.mkdir(parents=True)
+    (tmp_path / "tmpdir").mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp_path / "tmpdir"), "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "translate_tool.cli", "export", str(seed_path), "--no-tm"]
+    command += ["--model", str(synthetic_model), "--out-dir", str(tmp_path / "out")]
+    with FolderWatch(root) as watch:
+        child = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        watch.wait_for(lambda name: name.startswith(TMP_PREFIX))
+        child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=120)
+    assert child.returncode == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("interrupted by SIGTERM")
+    assert not [p for p in root.iterdir() if p.name.startswith(TMP_PREFIX)]
+    for entry in entries(root):
+        (folder,) = (root / entry).iterdir()
+        load_package(folder)
+    assert not any((tmp_path / "tmpdir").iterdir())
