@@ -18,7 +18,13 @@ declare -A TESTS=(
   [files]="tests/test_atomic_writes.py::test_write_atomic_writes_through_a_hidden_part_file_beside_the_target
            tests/test_atomic_writes.py::test_write_atomic_removes_its_part_file_when_interrupted_or_failing
            tests/test_atomic_writes.py::test_read_user_file_says_in_one_line_what_is_wrong
-           tests/test_atomic_writes.py::test_an_interrupt_just_after_the_rename_is_still_an_interrupt"
+           tests/test_atomic_writes.py::test_an_interrupt_just_after_the_rename_is_still_an_interrupt
+           tests/test_files.py::test_new_file_follows_the_umask
+           tests/test_files.py::test_replaced_file_keeps_its_mode_whatever_the_umask
+           tests/test_files.py::test_replaced_file_keeps_its_group
+           tests/test_files.py::test_word_owner_file_names
+           tests/test_files.py::test_holders_are_named_from_the_lock_files
+           tests/test_files.py::test_export_refuses_a_briefing_open_elsewhere_before_translating"
   [review]="tests/test_review.py"
   [memory]="tests/test_memory.py tests/test_cli_memory.py"
   [checks]="tests/test_checks.py"

@@ -309,3 +309,125 @@ def test_number_token_readings(token, readings, groups):
     from translate_tool.checks import _readings
 
     assert _readings(token) == (readings, groups)
+
+
+# --- boundaries and branches found by mutation testing ------------------------------------------
+
+
+def test_run_checks_uses_the_glossary_it_is_given():
+    glossary = Glossary.from_pairs([("أذربيجان", "Azerbaijan")])
+    block = Block(
+        BlockKind.PARAGRAPH, "قالت أذربيجان إن القتال توقف في المنطقة", target="The fighting stopped."
+    )
+    run_checks([Article([block])], glossary)
+    assert [f.check for f in block.flags] == ["glossary"]
+
+
+def _sentences(*targets: str, origin: Origin = Origin.MACHINE) -> Block:
+    sources = ["قال أحمد.", "ثم ذهب.", "وعاد إلى البيت."][: len(targets)]
+    block = Block(BlockKind.PARAGRAPH, " ".join(sources), origin=origin)
+    block.sentences = [Sentence(s, t) for s, t in zip(sources, targets, strict=True)]
+    block.target = " ".join(t for t in targets if t)
+    return block
+
+
+def test_empty_sentences_are_named_from_two_sentences_on_for_machine_text_only():
+    assert [(f.check, f.message) for f in check_block(_sentences("Ahmed said.", ""))] == [
+        ("empty", "no English for sentence 2 of 2")
+    ]
+    assert [(f.check, f.message) for f in check_block(_sentences("", "Then he left.", ""))] == [
+        ("empty", "no English for sentence 1, 3 of 3")
+    ]
+    # English reused from the memory was whole when it was stored: its sentences are not judged
+    assert not [
+        f for f in check_block(_sentences("Ahmed said.", "", origin=Origin.MEMORY)) if f.check == "empty"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("arabic", "value"), [("٣ آلاف", "3000"), ("٢ ألف", "2000"), ("٤ ملايين", "4000000")]
+)
+def test_arabic_scale_words_with_hamza_or_madda_scale_the_number(arabic, value):
+    from translate_tool.checks import source_numbers
+
+    ((_, options),) = source_numbers(arabic)
+    assert frozenset({value}) in options
+
+
+def test_arabic_left_in_the_english_counts_words():
+    from translate_tool.checks import check_arabic
+
+    assert check_arabic("The minister said قال today").message == "Arabic text left in the English (1 word)"
+    assert check_arabic("He said قال الوزير today").message == "Arabic text left in the English (2 words)"
+
+
+def test_length_check_boundaries():
+    from translate_tool.checks import check_length
+
+    source = "ب" * 20  # exactly LENGTH_MIN_SOURCE_CHARS: judged
+    assert check_length(source, "x" * 7) is not None  # 0.35x
+    assert check_length(source, "x" * 8) is None  # 0.4x exactly: still in the band
+    assert check_length(source, "x" * 60) is None  # 3.0x exactly: still in the band
+    assert check_length(source, "x" * 61) is not None
+    assert check_length("ب" * 19, "x") is None  # shorter sources are not judged
+
+
+def test_longest_run_finds_four_grams_only_and_keeps_the_first_of_equal_runs():
+    from translate_tool.checks import longest_run
+
+    assert longest_run(list("abcd" * 3)) == (("a", "b", "c", "d"), 3)
+    assert longest_run(list("abcde" * 3)) is None  # five-grams are not looked for
+    assert longest_run(list("aaabbb")) == (("a",), 3)
+
+
+def _distinct(n: int) -> list[str]:
+    return [f"word{i}" for i in range(n)]
+
+
+def test_dominant_ngram_boundaries():
+    from translate_tool.checks import dominant_ngram
+
+    # ten tokens (SHARE_MIN_TOKENS), four times (SHARE_MIN_COUNT) making 40% (SHARE_LIMIT): found,
+    # though a stop word is more frequent still
+    assert dominant_ngram(["the"] * 5 + ["attack"] * 4 + ["x"]) == (("attack",), 0.4)
+    assert dominant_ngram(["attack"] * 4 + _distinct(16)) is None  # four times is not enough at 20%
+    # a three-gram whose words alone are not dominant
+    gram = ["red", "blue", "green"]
+    tokens = [w for i in range(4) for w in [*gram, *_distinct(18)[i * 4 : i * 4 + 4]]] + _distinct(18)[16:]
+    assert len(tokens) == 30 and dominant_ngram(tokens) == (tuple(gram), 0.4)
+    five = ["a", "b", "c", "d", "e"]
+    assert dominant_ngram(five * 4 + _distinct(30)) is None  # five-grams are not looked for
+
+
+def test_repetition_message_names_a_dominant_multi_word_phrase():
+    from translate_tool.checks import check_repetition
+
+    filler = iter(_distinct(18))
+    words = []
+    for _ in range(4):
+        words += ["red", "blue", "green", next(filler), next(filler), next(filler)]
+    words += list(filler)
+    flag = check_repetition(" ".join(words))
+    assert flag.message == '"red blue green" makes up 40% of the English'
+
+
+def test_confidence_boundaries():
+    # exactly CONFIDENCE_MIN_BLOCKS scored passages are enough
+    assert confidence_flags(document([*SPREAD[:7], -1.2])) == [7]
+    # a passage of exactly CONFIDENCE_MIN_WORDS Arabic words is scored
+    article = document([*SPREAD, -1.2])
+    article.blocks[-1].source = "قتل ستة أشخاص"
+    assert confidence_flags(article) == [len(SPREAD)]
+    # ten passages: the bottom decile is the single lowest, though two are outliers
+    assert confidence_flags(document([*SPREAD[:8], -1.3, -1.2])) == [8]
+
+
+def test_confidence_threshold_is_two_robust_standard_deviations():
+    # median -0.5, median absolute deviation 0.1: a robust standard deviation of 0.148 and a
+    # threshold 0.297 below the median. -0.9 is below it; so is a passage 0.3 below (-0.8).
+    base = [-0.3, -0.4, -0.4, -0.5, -0.5, -0.5, -0.5, -0.6, -0.6, -0.7]
+    assert confidence_flags(document([*base, -0.8])) == [len(base)]
+    # a score exactly at the threshold is not below it
+    uniform = [-0.5] * 10
+    assert confidence_flags(document([*uniform, -0.5 - 0.2])) == []
+    assert confidence_flags(document([*uniform, -0.5 - 0.2 - 1e-9])) == [len(uniform)]
