@@ -431,3 +431,31 @@ def test_confidence_threshold_is_two_robust_standard_deviations():
     uniform = [-0.5] * 10
     assert confidence_flags(document([*uniform, -0.5 - 0.2])) == []
     assert confidence_flags(document([*uniform, -0.5 - 0.2 - 1e-9])) == [len(uniform)]
+
+
+def test_empty_check_falls_back_without_translate_toolkit(monkeypatch):
+    from translate_tool import checks
+
+    monkeypatch.setattr(checks, "_toolkit", lambda: None)  # as without translate-toolkit installed
+    assert checks.check_empty("قال الوزير", "  ") is not None
+    assert checks.check_empty("قال الوزير", "The minister said") is None
+
+
+def test_a_valid_double_does_not_hide_a_doubled_word_later():
+    from translate_tool.checks import check_repetition
+
+    flag = check_repetition("He said that that was wrong. The the report came out today.")
+    assert flag.message == 'the word "the" is doubled'
+
+
+def test_spliced_message_names_every_dropped_term():
+    from translate_tool.checks import check_spliced
+
+    block = _sentences("Azerbaijan said.", "Karabakh and Armenia.")
+    block.sentences[0].terms, block.sentences[0].spliced = ["Azerbaijan"], True
+    block.sentences[1].terms, block.sentences[1].spliced = ["Karabakh", "Armenia"], True
+    assert check_spliced(block).message == (
+        "the model dropped Azerbaijan, Karabakh, Armenia: translated in pieces around them"
+    )
+    block.sentences[1].spliced = False
+    assert check_spliced(block).message == "the model dropped Azerbaijan: translated in pieces around it"

@@ -404,3 +404,14 @@ def test_a_term_without_letters_is_refused_with_its_line(tmp_path):
     path.write_text("ناغورني كاراباخ,Nagorno-Karabakh\nـــ,Tatweel\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"g\.csv:2: the first column must be the Arabic term"):
         load_glossary([path])
+
+
+def test_fingerprint_names_the_terms_not_their_order():
+    pairs = [("أذربيجان", "Azerbaijan"), ("كاراباخ", "Karabakh")]
+    fingerprint = Glossary.from_pairs(pairs).fingerprint()
+    assert re.fullmatch(r"[0-9a-f]{8}", fingerprint)
+    assert Glossary.from_pairs(pairs[::-1]).fingerprint() == fingerprint
+    # a spelling variant of the same term is the same key
+    assert Glossary.from_pairs([("اذربيجان", "Azerbaijan"), pairs[1]]).fingerprint() == fingerprint
+    assert Glossary.from_pairs([pairs[0], ("كاراباخ", "Karabagh")]).fingerprint() != fingerprint
+    assert Glossary.from_pairs(pairs[:1]).fingerprint() != fingerprint
