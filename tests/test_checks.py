@@ -459,3 +459,59 @@ def test_spliced_message_names_every_dropped_term():
     )
     block.sentences[1].spliced = False
     assert check_spliced(block).message == "the model dropped Azerbaijan: translated in pieces around it"
+
+
+def test_english_number_words_with_scales():
+    from translate_tool.checks import target_numbers
+
+    assert {"6", "6000000"} <= target_numbers("six million people")
+    assert "5000000" in target_numbers("five million")  # the scale is the last word
+    assert {"25", "25000000"} <= target_numbers("twenty-five million were displaced")
+    assert "25" in target_numbers("twenty-five")
+    assert "25000000" in target_numbers("twenty-five million")  # the scale is the last word
+    assert "21" in target_numbers("twenty-one")
+    assert "30" not in target_numbers("twenty ten")
+    assert {"3.5", "3", "5"} <= target_numbers("3,5")  # a decimal comma, or two numbers
+
+
+def test_numbers_after_a_date_are_still_read():
+    from translate_tool.checks import source_numbers
+
+    assert [shown for shown, _ in source_numbers("قتل 6 في 25/5/2024 و 7 جرحى")] == ["6", "7", "25/5/2024"]
+    assert [shown for shown, _ in source_numbers("1234,567.5")] == ["1234,567.5"]  # no whole reading
+
+
+def test_two_numbers_written_with_a_comma_may_be_two_numbers_in_english():
+    from translate_tool.checks import missing_numbers
+
+    assert missing_numbers("الفصلان 1,5", "chapters 1 and 5") == []
+
+
+@pytest.mark.parametrize(
+    ("date", "options"),
+    [
+        ("13/1/2024", [{"13", "1", "2024"}, {"13", "month:1", "2024"}]),
+        ("13/12/2024", [{"13", "12", "2024"}, {"13", "month:12", "2024"}]),
+        ("12/13/2024", [{"12", "13", "2024"}, {"month:12", "13", "2024"}]),  # year/month/day the other way
+        ("1/13/2024", [{"1", "13", "2024"}, {"month:1", "13", "2024"}]),
+        ("13/13/2024", [{"13", "2024"}]),  # no month either way
+    ],
+)
+def test_numeric_date_readings(date, options):
+    from translate_tool.checks import source_numbers
+
+    assert source_numbers(date) == [(date, [frozenset(o) for o in options])]
+
+
+def test_repetition_is_judged_per_sentence_when_the_sentences_are_known():
+    # the model ended one sentence without a full stop: "home home" is only across the boundary
+    block = _sentences("He went home", "Home was far away.")
+    assert not [f for f in check_block(block) if f.check == "repetition"]
+
+
+def test_glossary_message_names_every_missing_term():
+    from translate_tool.checks import check_glossary
+
+    glossary = Glossary.from_pairs([("أذربيجان", "Azerbaijan"), ("أرمينيا", "Armenia")])
+    flag = check_glossary("دعت أذربيجان أرمينيا إلى الحوار", "They called for talks.", glossary)
+    assert flag.message == "glossary: Azerbaijan, Armenia missing"

@@ -415,3 +415,25 @@ def test_fingerprint_names_the_terms_not_their_order():
     assert Glossary.from_pairs([("اذربيجان", "Azerbaijan"), pairs[1]]).fingerprint() == fingerprint
     assert Glossary.from_pairs([pairs[0], ("كاراباخ", "Karabagh")]).fingerprint() != fingerprint
     assert Glossary.from_pairs(pairs[:1]).fingerprint() != fingerprint
+
+
+def test_more_words_win_over_more_letters_where_terms_overlap():
+    glossary = Glossary.from_pairs(
+        [("با تا ثا", "three short words"), ("ثا مستشفياتهمممم", "two long words")]
+    )
+    assert [m.english for m in glossary.find("با تا ثا مستشفياتهمممم")] == ["three short words"]
+
+
+def test_a_multi_word_term_cut_off_by_the_end_of_the_text_does_not_match():
+    glossary = Glossary.from_pairs([("ناغورني كاراباخ", "Nagorno-Karabakh")])
+    assert glossary.find("القتال في ناغورني") == []
+
+
+def test_missing_english_names_the_terms_and_splice_checks_its_pieces():
+    from translate_tool.glossary import missing_english, splice
+
+    glossary = Glossary.from_pairs([("أذربيجان", "Azerbaijan"), ("أرمينيا", "Armenia")])
+    found = glossary.find("دعت أذربيجان أرمينيا")
+    assert missing_english("Azerbaijan called on the other side", found) == ["Armenia"]
+    with pytest.raises(ValueError, match="^need one more piece than matches$"):
+        splice(["one piece"], found)
