@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import InputError, NetworkError, PackageError
+from .signals import deferred
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +161,10 @@ def download(
 ) -> None:
     """Fetch url into dest; dest appears only whole and verified, and nothing else stays behind."""
     check_link(url, allow_http)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    tmp: str | None = None
     try:
+        with deferred():  # a stop signal cannot fall between creating the file and remembering it
+            fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
         with os.fdopen(fd, "wb") as out:
             try:
                 with _open(url, allow_http) as response:
@@ -174,7 +177,8 @@ def download(
             log.warning("downloaded %s over plain http without a checksum", _short(url))
         os.replace(tmp, dest)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 

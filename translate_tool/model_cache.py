@@ -33,6 +33,7 @@ from pathlib import Path
 
 from .errors import PackageError
 from .packages import Package, clean_stale, file_sha256, load_package, unpack
+from .signals import deferred
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,10 @@ def open_cached(source: Path, root: Path | None = None) -> Package:
         log.info("model %s from the cache (%s)", package.label, entry)
         return package
     log.info("unpacking %s into the model cache %s", source, root)
-    staging = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=root))
+    staging: Path | None = None
     try:
+        with deferred():  # a stop signal cannot fall between creating and remembering it
+            staging = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=root))
         unpack(source, staging)
         try:
             staging.rename(entry)  # atomic publish
@@ -75,7 +78,8 @@ def open_cached(source: Path, root: Path | None = None) -> Package:
                 raise
             log.debug("%s was published by another run meanwhile", entry)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     package = _published(entry)
     if package is None:
         raise PackageError(f"{source}: the unpacked package in {entry} is not usable")
@@ -142,8 +146,15 @@ def _content_key(source: Path, root: Path) -> str:
     digest = file_sha256(source)
     with contextlib.suppress(OSError):  # the stamp is only a shortcut: never fail because of it
         stamp.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=root)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(digest)
-        os.replace(tmp, stamp)
+        tmp = None
+        try:
+            with deferred():
+                fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=root)
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(digest)
+            os.replace(tmp, stamp)
+        except BaseException:  # a failed write, or a stop signal: leave no stray file
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+            raise
     return digest

@@ -28,6 +28,7 @@ from packaging.version import InvalidVersion, Version
 
 from .errors import InputError, ModelError, NetworkError, PackageError, TranslateToolError
 from .safezip import UntrustedZip, open_untrusted
+from .signals import deferred
 
 log = logging.getLogger(__name__)
 
@@ -320,8 +321,10 @@ def unpack(source: Path, dest_root: Path) -> Path:
     with _open_package(source) as guard:
         top = _check_package(guard)
         _archive_metadata(guard, top)  # refuse bad metadata before writing a byte
-        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=dest_root))
+        staging: Path | None = None
         try:
+            with deferred():  # a stop signal cannot fall between creating and remembering it
+                staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=dest_root))
             budget = [MAX_UNPACKED_BYTES]  # real bytes, shared by all members: the sizes can lie
             for info in guard.members:
                 target = staging / info.filename
@@ -342,7 +345,8 @@ def unpack(source: Path, dest_root: Path) -> Path:
                     previous.rename(final)
                 raise
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
     return load_package(final)
 
 
@@ -474,8 +478,10 @@ def install_from_index(
     root.mkdir(parents=True, exist_ok=True)
     clean_stale(root, DOWNLOAD_PREFIX)
     failures: list[TranslateToolError] = []
-    staging = Path(tempfile.mkdtemp(prefix=f"{DOWNLOAD_PREFIX}{os.getpid()}-", dir=root))
+    staging: Path | None = None
     try:
+        with deferred():  # a stop signal cannot fall between creating and remembering it
+            staging = Path(tempfile.mkdtemp(prefix=f"{DOWNLOAD_PREFIX}{os.getpid()}-", dir=root))
         dest = staging / "package.argosmodel"
         for link in entry.links:
             try:
@@ -505,7 +511,8 @@ def install_from_index(
             log.warning("the index gives no checksum for %s; installed without verifying it", entry.code)
         return package
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 DOWNLOAD_PREFIX = ".download-"
