@@ -162,6 +162,15 @@ def _tmx_date(iso: str) -> str:
     return iso.replace("-", "").replace(":", "")
 
 
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when anything writes the file: inode, size, modification time."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
 def _is_wal_header(path: Path) -> bool:
     """Whether the SQLite header says WAL mode (read/write format versions 2)."""
     try:
@@ -267,11 +276,38 @@ class TranslationMemory:
         if not self.path.exists() or self.path.stat().st_size == 0:
             return  # nothing to protect: a new memory
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        wal = Path(f"{self.path}-wal")
         # Even a read-only connection to a WAL database creates -wal and -shm files beside it
         # and leaves them. When no -wal file exists the main file is the whole database, so
-        # read it as immutable: no locks, no new files.
-        if _is_wal_header(self.path) and not Path(f"{self.path}-wal").exists():
-            uri += "&immutable=1"
+        # read it as immutable: no locks, no new files. Without locks, a process that is just
+        # creating this memory can change the file under the read: then read it again, with
+        # locks (a file someone is writing as a memory is no foreign file to protect).
+        immutable = _is_wal_header(self.path) and not wal.exists()
+        before = _stamp(self.path)
+        try:
+            version, tables, columns = self._peek(uri + ("&immutable=1" if immutable else ""))
+        except TranslationMemoryError:
+            if not immutable or (not wal.exists() and _stamp(self.path) == before):
+                raise
+            version, tables, columns = self._peek(uri)
+        else:
+            if immutable and (wal.exists() or _stamp(self.path) != before):
+                version, tables, columns = self._peek(uri)
+        if not tables and version == 0:
+            return  # an empty database: ours to create the schema in
+        if version == 0 or not {"source", "source_lang", "target_lang", "target", "origin"} <= columns:
+            raise TranslationMemoryError(
+                f"{self.path}: an SQLite database of some other program, not a translation memory; "
+                "choose another file with --tm"
+            )
+        if version > SCHEMA_VERSION:
+            raise TranslationMemoryError(
+                f"{self.path}: translation memory was made by a newer translate-tool "
+                f"(schema {version}, this version reads {SCHEMA_VERSION}); upgrade translate-tool"
+            )
+
+    def _peek(self, uri: str) -> tuple[int, set[str], set[str]]:
+        """(user_version, table names, columns of `entries`) through a read-only connection."""
         try:
             conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except sqlite3.Error as exc:
@@ -285,18 +321,7 @@ class TranslationMemory:
                 columns = {row[1] for row in conn.execute("PRAGMA table_info(entries)")}
         finally:
             conn.close()
-        if not tables and version == 0:
-            return  # an empty database: ours to create the schema in
-        if version == 0 or not {"source", "source_lang", "target_lang", "target", "origin"} <= columns:
-            raise TranslationMemoryError(
-                f"{self.path}: an SQLite database of some other program, not a translation memory; "
-                "choose another file with --tm"
-            )
-        if version > SCHEMA_VERSION:
-            raise TranslationMemoryError(
-                f"{self.path}: translation memory was made by a newer translate-tool "
-                f"(schema {version}, this version reads {SCHEMA_VERSION}); upgrade translate-tool"
-            )
+        return version, tables, columns
 
     def _use_wal(self) -> None:
         """Switch the file to WAL mode, once: the mode is stored in the file.
