@@ -16,6 +16,7 @@ from translate_tool.memory import (
     TranslationMemoryError,
     default_tm_path,
 )
+from translate_tool.pipeline import apply_memory
 
 REPO = Path(__file__).resolve().parent.parent
 MODEL = "translate-ar_en 1.9"
@@ -56,7 +57,7 @@ def rows(path: Path) -> list[sqlite3.Row]:
 def test_machine_entry_reused_for_the_same_model(tm):
     assert tm.record_machine([translated({ARABIC: "The spokesman said talks would resume."})], MODEL) == 1
     article = untranslated(ARABIC, "جملة لم تترجم بعد.")
-    applied = tm.apply([article], MODEL)
+    applied = apply_memory(tm, [article], MODEL)
     first, second = article.blocks
     assert (first.target, first.origin, first.score) == (
         "The spokesman said talks would resume.",
@@ -72,7 +73,7 @@ def test_machine_entry_reused_for_the_same_model(tm):
 def test_machine_entry_not_reused_for_another_or_unknown_model(tm, label):
     tm.record_machine([translated({ARABIC: "Old model English."})], MODEL)
     article = untranslated(ARABIC)
-    assert tm.apply([article], label).memory == 0
+    assert apply_memory(tm, [article], label).memory == 0
     assert (article.blocks[0].target, article.blocks[0].origin) == ("", Origin.MACHINE)
     assert article.model == ""
 
@@ -99,21 +100,21 @@ def test_reviewed_beats_machine_in_either_order(tm, review_first):
         "briefing.docx",
     )
     article = untranslated(ARABIC)
-    assert tm.apply([article], MODEL).reviewed == 1
+    assert apply_memory(tm, [article], MODEL).reviewed == 1
     assert (article.blocks[0].target, article.blocks[0].origin) == ("Reviewed English.", Origin.REVIEWED)
 
 
 def test_reviewed_entry_applies_without_any_model(tm):
     tm.record_reviews([ReviewChange(ARABIC, "Reviewed English.")], "briefing.docx")
     article = untranslated(ARABIC)
-    tm.apply([article], None)
+    apply_memory(tm, [article], None)
     assert article.blocks[0].origin is Origin.REVIEWED
 
 
 def test_blocks_that_already_have_english_are_left_alone(tm):
     tm.record_reviews([ReviewChange(ARABIC, "Reviewed English.")], "briefing.docx")
     article = translated({ARABIC: "Fresh machine English."})
-    assert tm.apply([article], MODEL).reviewed == 0
+    assert apply_memory(tm, [article], MODEL).reviewed == 0
     assert article.blocks[0].target == "Fresh machine English."
 
 
@@ -140,7 +141,7 @@ def test_spacing_nbsp_and_tatweel_hit_the_same_entry(tm):
     [row] = rows(tm.path)
     assert row["source"] == ARABIC  # the normalised text itself is stored, for TMX
     article = untranslated(ARABIC)
-    tm.apply([article], MODEL)
+    apply_memory(tm, [article], MODEL)
     assert article.blocks[0].target == "Reviewed English."
     assert tm.record_reviews([ReviewChange(ARABIC, "Reviewed English.")], "again.docx").unchanged == 1
 

@@ -30,7 +30,7 @@ from translate_tool.cli import main
 from translate_tool.export.docx import render_docx
 from translate_tool.export.ooxml import read_custom_properties
 from translate_tool.memory import ReviewChange, TranslationMemory, default_tm_path
-from translate_tool.pipeline import translate_articles
+from translate_tool.pipeline import apply_memory, translate_articles
 from translate_tool.readers.txt import parse_article
 from translate_tool.review import (
     ARABIC_EDITED,
@@ -158,7 +158,7 @@ def test_reviewed_rows_come_back_on_the_next_export(exported, tmp_path):
 
     fresh = parse_article(SEED.read_text(encoding="utf-8"), SEED)
     with TranslationMemory(tm) as memory:
-        applied = memory.apply([fresh], model_label=None)
+        applied = apply_memory(memory, [fresh], model_label=None)
     assert applied.reviewed == 1
     reviewed = [(i, b.target) for i, b in enumerate(fresh.blocks) if b.origin is Origin.REVIEWED]
     assert reviewed == [(2, "Reviewed three.")]

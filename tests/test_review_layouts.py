@@ -17,6 +17,8 @@ from docx import Document
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from helpers import run_cli as run
+from hypothesis import given
+from hypothesis import strategies as st
 from test_review import (
     FLAG,
     ROWS,
@@ -29,6 +31,7 @@ from test_review import (
     summary,
 )
 
+from translate_tool.briefing import normalise_english
 from translate_tool.export.docx import render_docx
 from translate_tool.memory import default_tm_path
 from translate_tool.review import read_review
@@ -274,3 +277,30 @@ def test_libreoffice_tracked_text_in_a_flag_line(layout_office, exported, tmp_pa
     assert [(c.row, c.change.target) for c in result.changes] == [
         (3, "The old wording stays here. Sixty, says LibreOffice.")
     ]
+
+
+# --- property: whatever a reviewer types after a flag line's text comes back, exactly ----------
+
+REVIEWER_TEXT = st.text(
+    alphabet=st.characters(
+        whitelist_categories=("L", "N", "P", "Zs", "S"), blacklist_characters="⚑\u2028\u2029\x85"
+    ),
+    min_size=1,
+    max_size=60,
+).filter(lambda text: normalise_english(text) != "")
+
+
+@given(typed=REVIEWER_TEXT, before=st.booleans())
+def test_any_english_typed_into_a_flag_line_survives(tmp_path_factory, typed, before):
+    path = tmp_path_factory.mktemp("flag") / "briefing.docx"
+    path.write_bytes(render_docx(seed_article()))
+
+    def review(document):
+        cell = english_cell(document, 3)
+        english, flag = cell.paragraphs[0], cell.paragraphs[1]
+        english._p.getparent().remove(english._p)
+        flag.runs[0].text = f"{typed} ⚑ {FLAG}" if before else f"⚑ {FLAG} {typed}"
+
+    edit(path, review)
+    result = read_review(path)
+    assert [(c.row, c.change.target) for c in result.changes] == [(3, normalise_english(typed))]

@@ -10,6 +10,7 @@ from helpers import run_cli
 
 from translate_tool.article import Article, Block, BlockKind, Origin
 from translate_tool.memory import SCHEMA_VERSION, ReviewChange, TranslationMemory
+from translate_tool.pipeline import apply_memory
 from translate_tool.tmx import read_tmx
 
 MODEL = "translate-ar_en 1.9"
@@ -120,7 +121,7 @@ def test_precedence_reviewed_then_imported_then_machine(tmp_path, capsys):
     with TranslationMemory(path) as memory:
         assert memory.record_machine([machine((AR1, "Machine again."))], MODEL) == 0
         article = Article(blocks=[Block(BlockKind.PARAGRAPH, AR1), Block(BlockKind.PARAGRAPH, AR2)])
-        applied = memory.apply([article], "some other model 1.0")
+        applied = apply_memory(memory, [article], "some other model 1.0")
     assert [b.origin for b in article.blocks] == [Origin.IMPORTED, Origin.REVIEWED]
     assert (applied.imported, applied.reviewed) == (1, 1)
     # and a reviewer's correction replaces imported English.
@@ -254,5 +255,5 @@ def test_a_schema_1_memory_is_upgraded_in_place(tmp_path):
     (entry,) = entries(path)
     assert (entry["target"], entry["model"], entry["score"], entry["creator"]) == ("Text.", "m 1", -0.5, None)
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3  # 3: review history
     conn.close()

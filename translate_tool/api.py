@@ -82,6 +82,7 @@ class ExportResult:
     articles: list[Article]  # translated and checked, with their flags
     flagged: int  # passages with at least one QA flag
     summary: str  # "4 of 39 passages need attention"
+    pending: Path | None = None  # the journal holding machine text the busy memory could not take
 
 
 def _check_targets(paths: Sequence[Path], options: ExportOptions) -> None:
@@ -151,7 +152,7 @@ def export(
     with contextlib.ExitStack() as stack:
         articles = [read_article(path, require_arabic=not options.force) for path in paths]
         model = ModelRef(options.model, options.beam_size, stack, glossary, translator, options.decoding())
-        translate_and_check(articles, model, options.memory_path(), progress)
+        pending = translate_and_check(articles, model, options.memory_path(), progress)
     generated = datetime.now(timezone.utc).replace(microsecond=0)
     for article in articles:
         article.generated_at = generated
@@ -165,4 +166,4 @@ def export(
             documents.extend((out_dir / (a.source_path.stem + suffix), render(a)) for a in articles)
     written = [write_atomic(target, data) for target, data in documents]
     flagged, _ = summary(articles)
-    return ExportResult(written, articles, flagged, summary_line(articles))
+    return ExportResult(written, articles, flagged, summary_line(articles), pending)

@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import Flagged, TranslateToolError
+from .errors import Flagged, MemoryPending, TranslateToolError
 
 log = logging.getLogger("translate_tool")
 
@@ -249,6 +249,11 @@ def export(
         click.echo(str(target))
     if result.flagged and not state.quiet:
         click.echo(f"QA: {result.summary} (see the flags in the documents)", err=True)
+    if result.pending is not None:
+        raise MemoryPending(
+            f"the translation memory was busy: the documents are written, and their new machine "
+            f"translations wait in {result.pending} for the next run to store"
+        )
     if strict and result.flagged:
         raise Flagged(f"--strict: {result.summary}")
 
@@ -516,6 +521,70 @@ def evaluate(hypothesis: Path, reference: Path, fmt: str) -> None:
         click.echo(f"chrF {result.chrf:.2f}  BLEU {result.bleu:.2f}  ({result.segments} segments)")
 
 
+def passage_options(command):
+    """The ways to name one passage: its Arabic text, or a row of a briefing."""
+    command = click.option(
+        "--row", type=click.IntRange(1), help="The row number in the # column of --briefing."
+    )(command)
+    command = click.option(
+        "--briefing",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="A briefing (.docx) holding the row.",
+    )(command)
+    return click.argument("arabic", required=False)(command)
+
+
+@tm.command("history")
+@passage_options
+@tm_option
+def tm_history(arabic: str | None, briefing: Path | None, row: int | None, tm_path: Path | None) -> None:
+    """Show every reviewed English offered for one passage: who, when, from which file, and what became of it.
+
+    \b
+    Examples:
+      translate-tool tm history --briefing exports/article.docx --row 7
+      translate-tool tm history "النص العربي للفقرة"
+    """
+    from .memory import TranslationMemory
+    from .review.history import history_lines, passage
+
+    source = passage(arabic, briefing, row)
+    with TranslationMemory(_tm_path(tm_path), create=False) as memory:
+        for line in history_lines(memory, source):
+            click.echo(line)
+
+
+@tm.command("resolve")
+@passage_options
+@click.option("--keep", is_flag=True, help="Keep the memory's current English.")
+@click.option("--take", "take", type=int, metavar="ID", help="Store version #ID from `tm history` instead.")
+@tm_option
+def tm_resolve(
+    arabic: str | None,
+    briefing: Path | None,
+    row: int | None,
+    keep: bool,
+    take: int | None,
+    tm_path: Path | None,
+) -> None:
+    """Settle a review conflict: keep the current English, or take another version from the history.
+
+    \b
+    Examples:
+      translate-tool tm resolve --briefing exports/article.docx --row 7 --keep
+      translate-tool tm resolve --briefing exports/article.docx --row 7 --take 12
+    """
+    from .memory import TranslationMemory
+    from .review.history import passage
+
+    if keep == (take is not None):
+        raise click.UsageError("give either --keep or --take ID")
+    source = passage(arabic, briefing, row)
+    with TranslationMemory(_tm_path(tm_path), create=False) as memory:
+        chosen = memory.resolve(source, take)
+    click.echo(f"{'kept' if keep else 'stored'}: “{chosen.target}”")
+
+
 @cli.group()
 def review() -> None:
     """Bring a reviewer's corrections back from a briefing edited in Word or LibreOffice.
@@ -527,8 +596,13 @@ def review() -> None:
 
 @review.command("import")
 @click.argument("reviewed", metavar="REVIEWED.docx|REVIEWED.xlf", type=click.Path(path_type=Path))
+@click.option(
+    "--take-theirs",
+    is_flag=True,
+    help="Rows in conflict take this file's English (the memory's is kept in the history).",
+)
 @tm_option
-def review_import(reviewed: Path, tm_path: Path | None) -> None:
+def review_import(reviewed: Path, take_theirs: bool, tm_path: Path | None) -> None:
     """Store every English passage changed in REVIEWED.docx (or .xlf) as a reviewed translation.
 
     REVIEWED.docx is a briefing from `translate-tool export`, corrected in the English column
@@ -540,28 +614,31 @@ def review_import(reviewed: Path, tm_path: Path | None) -> None:
     REVIEWED.xlf is an XLIFF briefing (`export --format xliff` or `xliff-omegat`) reviewed in a
     CAT tool: its targets are read the same way, matched by the units' ids.
 
+    A row whose reviewer was shown English that is no longer the memory's reviewed English,
+    and who wrote something else, is a conflict: it is listed with both versions, not stored,
+    and the command exits 4; `--take-theirs` or `tm resolve` settles it. A row whose English
+    was stored before and replaced since is listed as superseded. Every offer is kept in the
+    history (`tm history`).
+
     \b
     Examples:
       translate-tool review import exports/article-reviewed.docx
       translate-tool review import omegat-project/target/article.omegat.xlf
       translate-tool review import reviewed.docx --tm team-memory.sqlite3
+      translate-tool review import reviewer-a.docx --take-theirs
     """
-    from .memory import ReviewCounts, TranslationMemory
-    from .review import read_review
+    from .errors import ReviewConflict
+    from .review import import_review, report_lines
 
-    result = read_review(reviewed)
-    counts = ReviewCounts()
-    if result.changes:
-        with TranslationMemory(_tm_path(tm_path)) as memory:
-            counts = memory.record_reviews(result.review_changes, str(reviewed.resolve()))
-    click.echo(
-        f"{len(result.changes)} changed ({counts.new} new to the memory, {counts.changed} updated, "
-        f"{counts.unchanged} already recorded), {result.unchanged} unchanged, "
-        f"{len(result.unmatched)} unmatched"
-    )
-    for row in result.unmatched:
-        kept = f" — English kept here: {row.english}" if row.english else ""
-        click.echo(f"row {row.row}: {row.reason}{kept}")
+    result, counts = import_review(reviewed, _tm_path(tm_path), take_theirs=take_theirs)
+    for line in report_lines(result, counts):
+        click.echo(line)
+    if counts.conflicts:
+        n = len(counts.conflicts)
+        raise ReviewConflict(
+            f"{n} row{'s' if n != 1 else ''} in conflict kept the memory's English; choose with "
+            "`review import --take-theirs` or `tm resolve`"
+        )
 
 
 @contextlib.contextmanager

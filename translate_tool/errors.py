@@ -31,3 +31,19 @@ class Flagged(TranslateToolError):
     """`--strict` and the QA checks flagged passages; the documents were still written (exit 3)."""
 
     exit_code = 3
+
+
+class ReviewConflict(TranslateToolError):
+    """`review import` left rows whose reviewer had not seen the memory's current English (exit 4).
+
+    Everything else in the file was stored; the conflicting rows wait for `--take-theirs` or
+    `tm resolve`.
+    """
+
+    exit_code = 4
+
+
+class MemoryPending(TranslateToolError):
+    """The documents were written but the memory was busy: its entries wait in the pending journal (exit 5)."""
+
+    exit_code = 5

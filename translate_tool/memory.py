@@ -16,9 +16,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 TM_FILENAME = "memory.sqlite3"
 TM_ENV = "TRANSLATE_TOOL_TM"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_S = 30.0
 
 # One row per (normalised Arabic, language pair). The normalised source itself is the key,
@@ -79,6 +79,41 @@ MIGRATE_1_TO_2 = [
 # A new memory gets SCHEMA, the latest, directly.
 MIGRATIONS = {1: MIGRATE_1_TO_2}
 
+# Schema 2 -> 3: every reviewed English offered to the memory, with who, when and from which file.
+# Append-only (the triggers refuse UPDATE and DELETE): `entries` says what is current, `history`
+# how it got there, and which offers were not taken (a conflict, or a file older than the entry).
+HISTORY_SCHEMA = [
+    """
+    CREATE TABLE history (
+        id            INTEGER PRIMARY KEY,
+        source        TEXT NOT NULL,
+        source_lang   TEXT NOT NULL,
+        target_lang   TEXT NOT NULL,
+        target        TEXT NOT NULL,
+        event         TEXT NOT NULL CHECK (event IN ('stored', 'conflict', 'superseded', 'kept')),
+        author        TEXT NOT NULL DEFAULT '',  -- tracked change w:author, else lastModifiedBy
+        made_at       TEXT NOT NULL DEFAULT '',  -- tracked change date, else the file's modified time
+        file          TEXT NOT NULL DEFAULT '',
+        file_sha256   TEXT NOT NULL DEFAULT '',
+        shown         TEXT NOT NULL DEFAULT '',  -- fingerprint(s) of the English the reviewer was shown
+        row           INTEGER,
+        recorded_at   TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX history_by_source ON history (source, source_lang, target_lang, id)",
+    """CREATE TRIGGER history_no_update BEFORE UPDATE ON history
+       BEGIN SELECT RAISE(ABORT, 'translation memory history is append-only'); END""",
+    """CREATE TRIGGER history_no_delete BEFORE DELETE ON history
+       BEGIN SELECT RAISE(ABORT, 'translation memory history is append-only'); END""",
+    # An older memory gets its reviewed entries as the first history rows.
+    """INSERT INTO history (source, source_lang, target_lang, target, event, file, made_at, recorded_at)
+       SELECT source, source_lang, target_lang, target, 'stored', coalesce(reviewed_file, ''),
+              coalesce(reviewed_at, ''), updated_at
+       FROM entries WHERE origin = 'reviewed' ORDER BY updated_at""",
+]
+MIGRATIONS[2] = HISTORY_SCHEMA
+SCHEMA += HISTORY_SCHEMA  # a new memory: its entries table and the (empty) history
+
 # A machine entry replaces an older machine entry (a newer model, say) but never a reviewed
 # one; an identical row is left alone so `updated_at` keeps meaning "last real change".
 UPSERT_MACHINE = """
@@ -101,12 +136,51 @@ class TranslationMemoryError(TranslateToolError):
     """The translation memory file cannot be opened, created, read or written (exit 1)."""
 
 
+class MemoryBusy(TranslationMemoryError):
+    """Another process held the memory's write lock for longer than `BUSY_TIMEOUT_S`."""
+
+
 @dataclass(frozen=True)
 class ReviewChange:
-    """A reviewer's English for one passage of Arabic (as found in the reviewed document)."""
+    """A reviewer's English for one passage of Arabic (as found in the reviewed document), and its provenance."""
 
     source: str
     target: str
+    # Provenance, not identity: two changes are equal when they say the same about the same Arabic.
+    author: str = field(default="", compare=False)
+    made_at: str = field(default="", compare=False)  # ISO 8601 UTC, "" when the file does not say
+    file_sha256: str = field(default="", compare=False)
+    shown: str = field(default="", compare=False)  # fingerprint(s) of the English shown, space-separated
+    row: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One row of a passage's history: an English offered to the memory, and what became of it."""
+
+    id: int
+    target: str
+    event: str  # stored | conflict | superseded | kept
+    author: str
+    made_at: str
+    file: str
+    file_sha256: str
+    shown: str
+    row: int | None
+    recorded_at: str
+
+
+STORED, SAME, CONFLICT, SUPERSEDED, KEPT = "stored", "same", "conflict", "superseded", "kept"
+# (the change, the memory's current reviewed entry, the passage's history) -> one of the above
+Judge = Callable[[ReviewChange, "HistoryEntry | None", "list[HistoryEntry]"], str]
+
+
+@dataclass(frozen=True)
+class Clash:
+    """A reviewed English the memory did not take: the offer, and the entry that stays."""
+
+    change: ReviewChange
+    current: HistoryEntry
 
 
 @dataclass
@@ -116,6 +190,8 @@ class ReviewCounts:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    conflicts: list[Clash] = field(default_factory=list)
+    superseded: list[Clash] = field(default_factory=list)
 
     @property
     def stored(self) -> int:
@@ -134,15 +210,6 @@ class ImportCounts:
     @property
     def stored(self) -> int:
         return self.new + self.updated
-
-
-@dataclass
-class Applied:
-    """How many blocks `apply` filled: reviewer English, and reused machine English."""
-
-    reviewed: int = 0
-    memory: int = 0
-    imported: int = 0
 
 
 def default_tm_path() -> Path:
@@ -179,6 +246,16 @@ def _is_wal_header(path: Path) -> bool:
     except OSError:
         return False  # the read-only open reports the problem in its own words
     return header.startswith(b"SQLite format 3\x00") and header[18:20] == b"\x02\x02"
+
+
+def _current(entry: sqlite3.Row | None, history: list[HistoryEntry]) -> HistoryEntry | None:
+    """The reviewed entry in force as a history row (its last `stored`), or None when not reviewed."""
+    if entry is None or entry["origin"] != Origin.REVIEWED.value:
+        return None
+    stored = [h for h in history if h.event in (STORED, KEPT) and h.target == entry["target"]]
+    if stored:
+        return stored[-1]
+    return HistoryEntry(0, entry["target"], STORED, "", "", "", "", "", None, "")
 
 
 class TranslationMemory:
@@ -247,7 +324,7 @@ class TranslationMemory:
                     "move the file aside or choose another with --tm"
                 ) from exc
             if "locked" in message or "busy" in message:
-                raise TranslationMemoryError(
+                raise MemoryBusy(
                     f"{self.path}: translation memory still busy after {BUSY_TIMEOUT_S:.0f} s "
                     "(another translate-tool is writing to it); try again"
                 ) from exc
@@ -381,65 +458,37 @@ class TranslationMemory:
 
     # --- the stages' API ---------------------------------------------------------------
 
-    def apply(self, articles: Iterable[Article], model_label: str | None) -> Applied:
-        """Fill blocks that have no English yet from the memory; the precedence rules live here.
+    def lookup(self, sources: Iterable[str]) -> dict[str, sqlite3.Row]:
+        """Normalised source -> its entry (target, origin, model, score), all read in one snapshot.
 
-        - a reviewed entry always wins: the block gets it with origin REVIEWED;
-        - an imported entry (another CAT tool's memory, `tm import`) comes next, whatever the
-          model: origin IMPORTED;
-        - a machine entry is reused (origin MEMORY, its score kept) only if it was made by
-          `model_label`, so installing a different model retranslates machine text;
-        - anything else is left empty for the translate stage.
-
-        `model_label` is the "package version" label of the model that *would* translate,
-        found from the installed package's metadata (cheap) without loading the model, so
-        an export whose every block is in the memory loads no model at all. Pass None when
-        no model is installed: reviewed entries still apply, machine entries do not.
+        The precedence between reviewed and machine entries is the pipeline's (`apply_memory`).
         """
-        applied = Applied()
+        found = {}
         with self._sqlite_errors("reading"), self._conn:
             self._conn.execute("BEGIN")  # one consistent snapshot, and one lock, for all lookups
-            for article in articles:
-                reused = False
-                for block in article.blocks:
-                    if block.target:
-                        continue
-                    source = normalise_source(block.source)
-                    entry = self._entry(source) if source else None
-                    if entry is None:
-                        continue
-                    if entry["origin"] == Origin.REVIEWED.value:
-                        block.target, block.score, block.origin = entry["target"], None, Origin.REVIEWED
-                        applied.reviewed += 1
-                    elif entry["origin"] == Origin.IMPORTED.value:
-                        block.target, block.score, block.origin = entry["target"], None, Origin.IMPORTED
-                        applied.imported += 1
-                    elif model_label and entry["model"] == model_label:
-                        block.target, block.score, block.origin = (
-                            entry["target"],
-                            entry["score"],
-                            Origin.MEMORY,
-                        )
-                        applied.memory += 1
-                        reused = True
-                if reused and not article.model:
-                    article.model = model_label or ""  # the model that made this machine text
-        return applied
+            for source in {normalise_source(s) for s in sources}:
+                entry = self._entry(source) if source else None
+                if entry is not None:
+                    found[source] = entry
+        return found
 
     def record_machine(self, articles: Iterable[Article], model_label: str) -> int:
         """Store blocks the model has just translated; return how many entries were added or changed.
 
         Only blocks with origin MACHINE and English are stored. An existing reviewed entry is
         never overwritten (the UPSERT's WHERE clause), even if another process stored it a
-        moment ago.
+        moment ago. Raises MemoryBusy when the write lock does not come in time; the caller can
+        keep `machine_rows` in the pending journal instead.
         """
+        return self.store_machine_rows(self.machine_rows(articles, model_label))
+
+    def machine_rows(self, articles: Iterable[Article], model_label: str) -> list[dict]:
+        """The machine entries `record_machine` would store, as plain (JSON-able) rows."""
         if not model_label:
             raise ValueError("record_machine needs the model label")
-        rows = [
+        return [
             {
-                "source": normalise_source(block.source),
-                "source_lang": self.source_lang,
-                "target_lang": self.target_lang,
+                **self._pair(normalise_source(block.source)),
                 "target": block.target,
                 "model": model_label,
                 "score": block.score,
@@ -448,6 +497,9 @@ class TranslationMemory:
             for block in article.blocks
             if block.origin is Origin.MACHINE and block.target.strip() and normalise_source(block.source)
         ]
+
+    def store_machine_rows(self, rows: Sequence[dict]) -> int:
+        """Upsert machine rows (idempotent: storing the same rows twice changes nothing)."""
         if not rows:
             return 0
         now = _now()
@@ -457,13 +509,17 @@ class TranslationMemory:
                 stored += self._conn.execute(UPSERT_MACHINE, {**row, "now": now}).rowcount
         return stored
 
-    def record_reviews(self, changes: Sequence[ReviewChange], reviewed_file: str) -> ReviewCounts:
-        """Store a reviewer's English from one document, all of it or none of it.
+    def record_reviews(
+        self, changes: Sequence[ReviewChange], reviewed_file: str, judge: Judge | None = None
+    ) -> ReviewCounts:
+        """Offer a reviewer's English from one document to the memory, all of it or none of it.
 
-        Reviewed English replaces whatever the memory held. English identical to the reviewed
-        entry already stored is left untouched (dates included), so importing the same
-        document twice changes nothing the second time. A passage with an empty side raises
-        InputError and rolls the whole document back.
+        `judge` (the review core's conflict rule) decides, under the write lock, for each change
+        given the current reviewed entry and the passage's history: `stored` replaces the entry,
+        `conflict` and `superseded` leave it and are only recorded. Without a judge every change
+        is stored. Every offer is appended to the history, except English identical to the
+        current entry (so importing the same document twice changes nothing the second time).
+        A passage with an empty side raises InputError and rolls the whole document back.
         """
         counts = ReviewCounts()
         now = _now()
@@ -475,44 +531,134 @@ class TranslationMemory:
                     raise InputError(
                         f"{reviewed_file}: passage {number} has no {side} text; nothing from this file was recorded"
                     )
-                entry = self._entry(source)
-                if (
-                    entry is not None
-                    and entry["origin"] == Origin.REVIEWED.value
-                    and entry["target"] == target
-                ):
-                    counts.unchanged += 1
-                    continue
-                if entry is None:
-                    counts.new += 1
-                else:
-                    counts.changed += 1
-                self._conn.execute(
-                    """
-                    INSERT INTO entries (source, source_lang, target_lang, target, origin, model, score,
-                                         reviewed_file, reviewed_at, created_at, updated_at)
-                    VALUES (:source, :source_lang, :target_lang, :target, 'reviewed', NULL, NULL,
-                            :file, :now, :now, :now)
-                    ON CONFLICT (source, source_lang, target_lang) DO UPDATE SET
-                        target = excluded.target, origin = 'reviewed', model = NULL, score = NULL,
-                        reviewed_file = excluded.reviewed_file, reviewed_at = excluded.reviewed_at,
-                        updated_at = excluded.updated_at,
-                        -- the machine English this review replaces, for `tm report`
-                        machine_target = CASE WHEN entries.origin = 'machine'
-                                              THEN entries.target ELSE entries.machine_target END,
-                        machine_model = CASE WHEN entries.origin = 'machine'
-                                             THEN entries.model ELSE entries.machine_model END
-                    """,
-                    {
-                        "source": source,
-                        "source_lang": self.source_lang,
-                        "target_lang": self.target_lang,
-                        "target": target,
-                        "file": reviewed_file,
-                        "now": now,
-                    },
-                )
+                change = replace(change, source=source, target=target)
+                self._offer(change, reviewed_file, judge, counts, now)
         return counts
+
+    def _offer(
+        self, change: ReviewChange, file: str, judge: Judge | None, counts: ReviewCounts, now: str
+    ) -> None:
+        entry = self._entry(change.source)
+        history = self.history(change.source)
+        current = _current(entry, history)
+        if current is not None and current.target == change.target:
+            counts.unchanged += 1
+            return
+        verdict = judge(change, current, history) if judge else STORED
+        if verdict != STORED:
+            clashes = counts.conflicts if verdict == CONFLICT else counts.superseded
+            clashes.append(Clash(change, current))
+            if not any(
+                h.event == verdict and (h.target, h.file_sha256) == (change.target, change.file_sha256)
+                for h in history
+            ):
+                self._append(change, verdict, file, now)
+            return
+        if entry is None:
+            counts.new += 1
+        else:
+            counts.changed += 1
+        self._store_reviewed(change.source, change.target, file, now)
+        self._append(change, STORED, file, now)
+
+    def _store_reviewed(self, source: str, target: str, file: str, now: str) -> None:
+        self._conn.execute(
+            """
+            INSERT INTO entries (source, source_lang, target_lang, target, origin, model, score,
+                                 reviewed_file, reviewed_at, created_at, updated_at)
+            VALUES (:source, :source_lang, :target_lang, :target, 'reviewed', NULL, NULL, :file, :now, :now, :now)
+            ON CONFLICT (source, source_lang, target_lang) DO UPDATE SET
+                target = excluded.target, origin = 'reviewed', model = NULL, score = NULL,
+                reviewed_file = excluded.reviewed_file, reviewed_at = excluded.reviewed_at,
+                updated_at = excluded.updated_at,
+                -- the machine English this review replaces, for `tm report`
+                machine_target = CASE WHEN entries.origin = 'machine'
+                                      THEN entries.target ELSE entries.machine_target END,
+                machine_model = CASE WHEN entries.origin = 'machine'
+                                     THEN entries.model ELSE entries.machine_model END
+            """,
+            {**self._pair(source), "target": target, "file": file, "now": now},
+        )
+
+    def _append(self, change: ReviewChange, event: str, file: str, now: str) -> None:
+        self._conn.execute(
+            """
+            INSERT INTO history (source, source_lang, target_lang, target, event, author, made_at,
+                                 file, file_sha256, shown, row, recorded_at)
+            VALUES (:source, :source_lang, :target_lang, :target, :event, :author, :made_at,
+                    :file, :file_sha256, :shown, :row, :now)
+            """,
+            {
+                **self._pair(change.source),
+                "target": change.target,
+                "event": event,
+                "author": change.author,
+                "made_at": change.made_at,
+                "file": file,
+                "file_sha256": change.file_sha256,
+                "shown": change.shown,
+                "row": change.row,
+                "now": now,
+            },
+        )
+
+    def _pair(self, source: str) -> dict[str, str]:
+        return {"source": source, "source_lang": self.source_lang, "target_lang": self.target_lang}
+
+    # --- history and conflicts -----------------------------------------------------------
+
+    def history(self, source: str) -> list[HistoryEntry]:
+        """Every English offered for `source` (normalised Arabic), oldest first."""
+        with self._sqlite_errors("reading"):
+            rows = self._conn.execute(
+                "SELECT * FROM history WHERE source = ? AND source_lang = ? AND target_lang = ? ORDER BY id",
+                (normalise_source(source), self.source_lang, self.target_lang),
+            ).fetchall()
+        return [
+            HistoryEntry(**{name: row[name] for name in HistoryEntry.__dataclass_fields__}) for row in rows
+        ]
+
+    def current_review(self, source: str) -> HistoryEntry | None:
+        """The reviewed entry now in force for `source`, with its provenance; None if not reviewed."""
+        source = normalise_source(source)
+        with self._sqlite_errors("reading"):
+            entry = self._entry(source)
+        return _current(entry, self.history(source))
+
+    def resolve(self, source: str, take: int | None) -> HistoryEntry:
+        """Settle `source`'s open conflicts: keep the current entry (take=None) or store history row `take`."""
+        source = normalise_source(source)
+        with self._write("writing to"):
+            history = self.history(source)
+            current = _current(self._entry(source), history)
+            chosen = next((h for h in history if h.id == take), None) if take is not None else current
+            if chosen is None:
+                what = f"no history entry #{take}" if take is not None else "no reviewed entry"
+                raise InputError(f"{what} for this passage; see `translate-tool tm history`")
+            change = ReviewChange(
+                source,
+                chosen.target,
+                chosen.author,
+                chosen.made_at,
+                chosen.file_sha256,
+                chosen.shown,
+                chosen.row,
+            )
+            if take is not None:
+                self._store_reviewed(source, chosen.target, chosen.file, _now())
+            self._append(change, STORED if take is not None else KEPT, chosen.file, _now())
+        return chosen
+
+    def open_conflicts(self, sources: Iterable[str]) -> dict[str, list[HistoryEntry]]:
+        """Normalised source -> the conflicts no later decision (stored, kept) has settled."""
+        out = {}
+        for source in {normalise_source(s) for s in sources if s.strip()}:
+            history = self.history(source)
+            settled = max((h.id for h in history if h.event in (STORED, KEPT)), default=0)
+            pending = [h for h in history if h.event == CONFLICT and h.id > settled]
+            if pending:
+                out[source] = pending
+        return out
 
     def record_imported(self, units: Sequence[TmxUnit], imported_file: str) -> ImportCounts:
         """Store the units of one TMX file (`tm import`), all of them or none of them.

@@ -14,15 +14,20 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .article import Article, Block, BlockKind, Origin, Sentence
+from .article import Article, Block, BlockKind, Flag, Origin, Sentence, normalise_source
 from .cluster import ClusterSpec
 from .engine import Hypothesis, Progress, Translator
 from .errors import InputError
 from .glossary import Glossary, TermMatch, missing_english, needs_translation, protect, splice, split_around
 from .segment import split_sentences
+
+if TYPE_CHECKING:
+    from .memory import TranslationMemory
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +38,71 @@ ProgressFactory = Callable[[int, str], contextlib.AbstractContextManager[Progres
 
 def no_progress(total: int, label: str) -> contextlib.AbstractContextManager[Progress]:
     return contextlib.nullcontext(lambda n: None)
+
+
+CONFLICT_FLAG = (
+    "reviewers disagree on this passage ({n} unresolved version{s}); see `translate-tool tm history`"
+)
+
+
+@dataclass
+class Applied:
+    """How many blocks `apply_memory` filled: reviewer English, imported English, reused machine English."""
+
+    reviewed: int = 0
+    memory: int = 0
+    imported: int = 0
+
+
+def apply_memory(memory: TranslationMemory, articles: Iterable[Article], model_label: str | None) -> Applied:
+    """Fill blocks that have no English yet from the memory; the precedence rules live here.
+
+    - a reviewed entry always wins: the block gets it with origin REVIEWED;
+    - an imported entry (another CAT tool's memory, `tm import`) comes next, whatever the
+      model: origin IMPORTED;
+    - a machine entry is reused (origin MEMORY, its score kept) only if it was made by
+      `model_label`, so installing a different model retranslates machine text;
+    - anything else is left empty for the translate stage;
+    - a passage with an unresolved review conflict is flagged, so the reader sees it.
+
+    `model_label` is the "package version" label of the model that *would* translate,
+    found from the installed package's metadata (cheap) without loading the model, so
+    an export whose every block is in the memory loads no model at all. Pass None when
+    no model is installed: reviewed entries still apply, machine entries do not.
+    """
+    articles = list(articles)
+    blocks = [block for article in articles for block in article.blocks]
+    entries = memory.lookup(block.source for block in blocks if not block.target)
+    applied = Applied()
+    for article in articles:
+        reused = False
+        for block in article.blocks:
+            entry = None if block.target else entries.get(normalise_source(block.source))
+            if entry is None:
+                continue
+            if entry["origin"] == Origin.REVIEWED.value:
+                block.target, block.score, block.origin = entry["target"], None, Origin.REVIEWED
+                applied.reviewed += 1
+            elif entry["origin"] == Origin.IMPORTED.value:
+                block.target, block.score, block.origin = entry["target"], None, Origin.IMPORTED
+                applied.imported += 1
+            elif model_label and entry["model"] == model_label:
+                block.target, block.score, block.origin = entry["target"], entry["score"], Origin.MEMORY
+                applied.memory += 1
+                reused = True
+        if reused and not article.model:
+            article.model = model_label or ""  # the model that made this machine text
+    _flag_conflicts(memory, blocks)
+    return applied
+
+
+def _flag_conflicts(memory: TranslationMemory, blocks: list[Block]) -> None:
+    conflicts = memory.open_conflicts(block.source for block in blocks)
+    for block in blocks:
+        pending = conflicts.get(normalise_source(block.source))
+        if pending:
+            n = len(pending)
+            block.flags.append(Flag("conflict", CONFLICT_FLAG.format(n=n, s="s" if n != 1 else "")))
 
 
 def segment(block: Block) -> Block:
@@ -214,8 +284,12 @@ def translate_and_check(
     model: ModelRef,
     tm_path: Path | None,
     progress: ProgressFactory = no_progress,
-) -> Sequence[Article]:
-    """Memory first (reviewed, then same-model machine text), the model for the rest; then QA."""
+) -> Path | None:
+    """Memory first (reviewed, then same-model machine text), the model for the rest; then QA.
+
+    Returns the pending journal's path when the memory was too busy to take the new machine
+    text (see `journal.py`), else None.
+    """
     from .checks import run_checks
 
     memory = None
@@ -223,13 +297,50 @@ def translate_and_check(
         from .memory import TranslationMemory
 
         memory = model.stack.enter_context(TranslationMemory(tm_path))
-        applied = memory.apply(articles, model.label())
+        store_pending(memory)
+        applied = apply_memory(memory, articles, model.label())
         log.info("translation memory: %d reviewed, %d reused", applied.reviewed, applied.memory)
     total = count_pending_sentences(articles)
     label = f"Translating {len(articles)} article{'s' if len(articles) != 1 else ''}, sentences"
     with progress(total, label) as update:
         translate_articles(articles, model.load, update, glossary=model.glossary)
+    pending = None
     if memory is not None and model.translator is not None:
-        memory.record_machine(articles, model.translator.label)
+        pending = record_or_set_aside(memory, articles, model.translator.label)
     run_checks(articles, model.glossary)
-    return articles
+    return pending
+
+
+def record_or_set_aside(memory: TranslationMemory, articles: Sequence[Article], label: str) -> Path | None:
+    """Store the new machine text; when the memory stays busy, keep it in the pending journal.
+
+    Returns the journal's path when rows were set aside (the caller still writes its documents
+    and then says so), else None.
+    """
+    from .journal import set_aside
+    from .memory import MemoryBusy
+
+    rows = memory.machine_rows(articles, label)
+    try:
+        memory.store_machine_rows(rows)
+    except MemoryBusy:
+        path = set_aside(memory.path, rows)
+        log.info("translation memory busy: %d entries kept in %s", len(rows), path)
+        return path
+    return None
+
+
+def store_pending(memory: TranslationMemory) -> int:
+    """Store what earlier runs left in the pending journal; leave it there if the memory is busy."""
+    from .journal import claims, read_claim
+    from .memory import MemoryBusy
+
+    stored = 0
+    for claim in claims(memory.path):
+        try:
+            stored += memory.store_machine_rows(read_claim(claim))
+        except MemoryBusy:
+            log.warning("translation memory busy: %s waits for the next run", claim)
+            return stored
+        claim.unlink(missing_ok=True)
+    return stored

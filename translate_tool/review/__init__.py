@@ -14,6 +14,7 @@ A reader for another format returns a `core.ReviewDocument`; `classify` does the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .core import (
     ARABIC_EDITED,
@@ -31,6 +32,9 @@ from .core import (
     classify,
 )
 
+if TYPE_CHECKING:
+    from ..memory import ReviewCounts
+
 __all__ = [
     "ARABIC_EDITED",
     "DUPLICATE_KEY",
@@ -45,7 +49,9 @@ __all__ = [
     "ReviewResult",
     "UnmatchedRow",
     "classify",
+    "import_review",
     "read_review",
+    "report_lines",
 ]
 
 
@@ -66,3 +72,59 @@ def read_review(path: Path) -> ReviewResult:
     from .docx import read_docx
 
     return classify(read_docx(path))
+
+
+def import_review(
+    path: Path, memory_path: Path, *, take_theirs: bool = False
+) -> tuple[ReviewResult, ReviewCounts]:
+    """Read `path` and offer its corrections to the memory at `memory_path` under the conflict rule.
+
+    Returns what was read and what the memory did; the memory is opened only when the file has
+    changes. Raises ReviewConflict (after storing everything else) when rows are in conflict.
+    """
+    from ..memory import ReviewCounts, TranslationMemory
+    from .core import judge
+    from .core import take_theirs as theirs
+
+    result = read_review(path)
+    counts = ReviewCounts()
+    if result.changes:
+        with TranslationMemory(memory_path) as memory:
+            counts = memory.record_reviews(
+                result.review_changes, str(path.resolve()), theirs if take_theirs else judge
+            )
+    return result, counts
+
+
+def report_lines(result: ReviewResult, counts: ReviewCounts) -> list[str]:
+    """What `review import` prints: one summary line, then one line per row that needs a look."""
+    extra = ""
+    if counts.conflicts:
+        extra += f", {len(counts.conflicts)} in conflict"
+    if counts.superseded:
+        extra += f", {len(counts.superseded)} superseded"
+    lines = [
+        f"{len(result.changes)} changed ({counts.new} new to the memory, {counts.changed} updated, "
+        f"{counts.unchanged} already recorded{extra}), {result.unchanged} unchanged, "
+        f"{len(result.unmatched)} unmatched"
+    ]
+    for row in result.unmatched:
+        kept = f" — English kept here: {row.english}" if row.english else ""
+        lines.append(f"row {row.row}: {row.reason}{kept}")
+    for clash in counts.conflicts:
+        lines.append(
+            f"row {clash.change.row}: conflict — the memory keeps “{clash.current.target}” "
+            f"({_who(clash.current.author, clash.current.made_at)}); this file has “{clash.change.target}” "
+            f"({_who(clash.change.author, clash.change.made_at)})"
+        )
+    for clash in counts.superseded:
+        lines.append(
+            f"row {clash.change.row}: superseded — this file's “{clash.change.target}” "
+            f"({_who(clash.change.author, clash.change.made_at)}) was replaced by “{clash.current.target}” "
+            f"({_who(clash.current.author, clash.current.made_at)})"
+        )
+    return lines
+
+
+def _who(author: str, when: str) -> str:
+    return f"{author or 'unknown reviewer'}, {when or 'time unknown'}"

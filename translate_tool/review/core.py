@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..article import source_key
 from ..briefing import english_fingerprint
-from ..memory import ReviewChange
+from ..memory import CONFLICT, SAME, STORED, SUPERSEDED, HistoryEntry, ReviewChange
 
 ARABIC_EDITED = "Arabic text edited"
 ROW_ADDED = "row added (no row key)"
@@ -147,7 +147,8 @@ def classify(document: ReviewDocument) -> ReviewResult:
     expected = _Expected.of(document.exported)
     groups = _group_by_key(document.rows, expected, result)
     for key in expected.numbers:
-        _judge_key(key, sorted(groups.get(key, []), key=lambda r: r.position), expected, result)
+        group = sorted(groups.get(key, []), key=lambda r: r.position)
+        _judge_key(key, group, expected, result, document.provenance)
     result.changes.sort(key=lambda c: c.row)
     result.unmatched.sort(key=lambda u: (u.row, u.reason))
     return result
@@ -172,7 +173,9 @@ def _group_by_key(rows: list[ReadRow], expected: _Expected, result: ReviewResult
     return groups
 
 
-def _judge_key(key: str, group: list[ReadRow], expected: _Expected, result: ReviewResult) -> None:
+def _judge_key(
+    key: str, group: list[ReadRow], expected: _Expected, result: ReviewResult, file: Provenance
+) -> None:
     """All rows holding one key: too many, some gone, and which of them changed the English."""
     if len(group) > expected.count[key]:
         for row in group:
@@ -181,7 +184,7 @@ def _judge_key(key: str, group: list[ReadRow], expected: _Expected, result: Revi
     for number in expected.numbers[key][len(group) :]:
         result.unmatched.append(UnmatchedRow(number, ROW_REMOVED, key=key))
     changed = [row for row in group if _judge_row(key, row, expected.shown[key], result)]
-    _store_one_correction(key, changed, result)
+    _store_one_correction(key, changed, result, _change_maker(expected.shown[key], file))
 
 
 def _judge_row(key: str, row: ReadRow, shown: set[str], result: ReviewResult) -> bool:
@@ -199,12 +202,72 @@ def _judge_row(key: str, row: ReadRow, shown: set[str], result: ReviewResult) ->
     return False
 
 
-def _store_one_correction(key: str, changed: list[ReadRow], result: ReviewResult) -> None:
+def _change_maker(shown: set[str], file: Provenance):
+    """Build a row's ReviewChange with its provenance: the row's own, else the file's."""
+
+    def make(row: ReadRow) -> ReviewChange:
+        own = row.provenance
+        return ReviewChange(
+            row.arabic,
+            row.english,
+            author=own.author or file.author,
+            made_at=own.when or file.when,
+            file_sha256=file.sha256,
+            shown=" ".join(sorted(shown)),
+            row=row.number,
+        )
+
+    return make
+
+
+def _store_one_correction(key: str, changed: list[ReadRow], result: ReviewResult, make) -> None:
     """A repeated passage has one memory entry: store its correction once, or none if they differ."""
     if len({row.english for row in changed}) > 1:
         for row in changed:
             result.unmatch(row, DUPLICATE_KEY, key)
     elif changed:
         row = changed[0]
-        result.changes.append(ChangedRow(row.number, key, ReviewChange(row.arabic, row.english)))
+        result.changes.append(ChangedRow(row.number, key, make(row)))
         result.unchanged += len(changed) - 1
+
+
+# --- the conflict rule ---------------------------------------------------------------------------
+
+
+def judge(change: ReviewChange, current: HistoryEntry | None, history: list[HistoryEntry]) -> str:
+    """What the memory does with one reviewed English, given its current reviewed entry.
+
+    - nothing reviewed yet, or the reviewer was shown the current reviewed English: stored;
+    - this very English was stored before and has been replaced since: superseded (an old file);
+    - the same reviewer, working from the same exported English, later than the current entry:
+      stored (they corrected their own correction); earlier: superseded;
+    - otherwise the row was based on English that is no longer current and says something else:
+      a conflict. The current entry stays until someone chooses (`--take-theirs`, `tm resolve`).
+    """
+    if current is None:
+        return STORED
+    if current.target == change.target:
+        return SAME
+    if english_fingerprint(current.target) in change.shown.split():
+        return STORED
+    if any(h.event == STORED and h.target == change.target for h in history):
+        return SUPERSEDED
+    if _same_reviewer_same_start(change, current) and change.made_at != current.made_at:
+        return STORED if change.made_at > current.made_at else SUPERSEDED
+    return CONFLICT
+
+
+def _same_reviewer_same_start(change: ReviewChange, current: HistoryEntry) -> bool:
+    """Both made by one named reviewer from the same exported English, with known times."""
+    same_author = bool(change.author) and change.author == current.author
+    return (
+        same_author
+        and bool(change.shown)
+        and change.shown == current.shown
+        and bool(change.made_at and current.made_at)
+    )
+
+
+def take_theirs(change: ReviewChange, current: HistoryEntry | None, history: list[HistoryEntry]) -> str:
+    """`review import --take-theirs`: the file's English wins wherever it differs."""
+    return SAME if current is not None and current.target == change.target else STORED

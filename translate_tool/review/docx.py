@@ -16,8 +16,10 @@ a DOCTYPE or entity declarations is refused before it is parsed (`review/ooxml.p
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from lxml import etree
@@ -40,7 +42,10 @@ from ..errors import InputError
 from ..ooxml_ns import STRICT_W_NS, w
 from ..safezip import UntrustedZip, open_untrusted
 from . import ooxml
-from .core import ExportedRow, ReadRow, ReviewDocument
+from .core import ExportedRow, Provenance, ReadRow, ReviewDocument
+
+EXPORTER = "translate-tool"  # the exporter's lastModifiedBy: nobody has saved the file since
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 # A long briefing's document.xml is a few MB; Word documents with pictures stay far below the total.
 MAX_PART_BYTES = 50 * 1024 * 1024  # any one part we read (document.xml, styles.xml, ...)
@@ -61,6 +66,7 @@ class _Parts:
     document: bytes
     custom: bytes | None = None
     styles: bytes | None = None
+    core: bytes | None = None
 
 
 def read_docx(path: Path) -> ReviewDocument:
@@ -71,7 +77,46 @@ def read_docx(path: Path) -> ReviewDocument:
     flags = _FlagLines({FLAG_STYLE.replace(" ", "")}, _flag_fingerprints(properties))
     if parts.styles is not None:
         flags.styles |= ooxml.style_ids(ooxml.parse(str(path), "word/styles.xml", parts.styles), FLAG_STYLE)
-    return ReviewDocument(path, exported, _table_rows(path, parts.document, flags))
+    rows = _table_rows(path, parts.document, flags)
+    return ReviewDocument(
+        path, exported, rows, _file_provenance(path, ooxml.core_properties(parts.core, str(path)))
+    )
+
+
+def _file_provenance(path: Path, core: ooxml.CoreProperties) -> Provenance:
+    """Who saved the file last and when; a file still saying "translate-tool" names nobody.
+
+    python-docx and some editors keep the exporter's core properties, so then the file's own
+    modification time is the best "when" there is.
+    """
+    author = "" if core.last_modified_by in ("", EXPORTER) else core.last_modified_by
+    when = utc(core.modified) if author and core.modified != core.created else ""
+    if not when:
+        when = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime(UTC_FORMAT)
+    return Provenance(author, when, str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def utc(stamp: str) -> str:
+    """An OOXML date (W3CDTF, with or without a zone; a zoneless one is taken as UTC) in our form."""
+    try:
+        moment = datetime.fromisoformat(stamp.strip())
+    except ValueError:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime(UTC_FORMAT)
+
+
+def _tracked_provenance(cell: etree._Element | None) -> Provenance:
+    """The latest tracked change in a cell: the most precise who and when a file can give."""
+    changes = (
+        [(utc(date), author) for author, date in ooxml.tracked_changes(cell)] if cell is not None else []
+    )
+    changes = [(when, author) for when, author in changes if when or author]
+    if not changes:
+        return Provenance()
+    when, author = max(changes)
+    return Provenance(author, when)
 
 
 # --- the package -------------------------------------------------------------------------------
@@ -109,6 +154,7 @@ def _read_parts(path: Path) -> _Parts:
                 raise InputError(f"{path}: not a Word document (no {document} in the package)")
             parts = _Parts(zip_.read(document))
             parts.custom = _optional(zip_, package.get("custom-properties", "docProps/custom.xml"))
+            parts.core = _optional(zip_, package.get("core-properties", "docProps/core.xml"))
             folder = document.rpartition("/")[0]
             styles = _relationships(zip_, ooxml.rels_name(document), folder).get(
                 "styles", f"{folder}/styles.xml"
@@ -342,7 +388,8 @@ class _TableReader:
         shown = _text(number).split()[:1]
         problem = MERGED if any(c and ooxml.in_vertical_merge(c.element) for c in (english, arabic)) else ""
         row_number = int(shown[0]) if shown and shown[0].isdigit() else self.position
-        return ReadRow(self.position, row_number, keys, _text(english), _text(arabic), problem=problem)
+        provenance = _tracked_provenance(english.element if english else None)
+        return ReadRow(self.position, row_number, keys, _text(english), _text(arabic), provenance, problem)
 
     def _place(self, tr: etree._Element, cells: list[_Cell]) -> tuple[_Cell | None, ...]:
         """The #, English and Arabic cells: by the header's columns, else right of the bookmark."""

@@ -94,17 +94,22 @@ class CoreProperties:
 
     last_modified_by: str = ""
     modified: str = ""  # W3CDTF as written, e.g. 2024-05-01T09:30:00Z
+    created: str = ""
 
 
 def core_properties(blob: bytes | None, where: str) -> CoreProperties:
     if blob is None:
         return CoreProperties()
     root = parse(where, "docProps/core.xml", blob)
-    by = root.find(f"{{{CORE_PROPS_NS}}}lastModifiedBy")
-    modified = root.find(f"{{{DCTERMS_NS}}}modified")
+
+    def value(tag: str) -> str:
+        found = root.find(tag)
+        return " ".join((found.text or "").split()) if found is not None else ""
+
     return CoreProperties(
-        " ".join((by.text or "").split()) if by is not None else "",
-        (modified.text or "").strip() if modified is not None else "",
+        value(f"{{{CORE_PROPS_NS}}}lastModifiedBy"),
+        value(f"{{{DCTERMS_NS}}}modified"),
+        value(f"{{{DCTERMS_NS}}}created"),
     )
 
 
