@@ -404,16 +404,16 @@ def _add_passages(document, article: Article, rows: _Rows) -> None:
             paragraph.add_run(text).bold = True
 
     for block in article.blocks:
-        _add_row(table, rows, block)
+        _add_row(table, widths, rows, block)
 
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = width
 
 
-def _add_row(table, rows: _Rows, block: Block) -> None:
+def _add_row(table, widths: list[int], rows: _Rows, block: Block) -> None:
     number, bookmark = rows.take(block)
-    row = table.add_row()
+    row = ooxml.add_row(table, widths)
     num_cell, en_cell, ar_cell = row.cells
     heading = block.kind is BlockKind.HEADING
 
