@@ -486,17 +486,21 @@ class TranslationMemory:
         """The machine entries `record_machine` would store, as plain (JSON-able) rows."""
         if not model_label:
             raise ValueError("record_machine needs the model label")
-        return [
-            {
-                **self._pair(normalise_source(block.source)),
+        # One row per distinct source: a passage repeated through a run is stored once.
+        rows = {
+            source: {
+                **self._pair(source),
                 "target": block.target,
                 "model": model_label,
                 "score": block.score,
             }
             for article in articles
             for block in article.blocks
-            if block.origin is Origin.MACHINE and block.target.strip() and normalise_source(block.source)
-        ]
+            if block.origin is Origin.MACHINE and block.target.strip()
+            for source in [normalise_source(block.source)]
+            if source
+        }
+        return list(rows.values())
 
     def store_machine_rows(self, rows: Sequence[dict]) -> int:
         """Upsert machine rows (idempotent: storing the same rows twice changes nothing)."""

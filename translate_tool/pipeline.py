@@ -123,8 +123,45 @@ def pending(articles: Sequence[Article]) -> list[Block]:
     return [segment(b) for a in articles for b in a.blocks if not b.target and b.origin is Origin.MACHINE]
 
 
-def count_pending_sentences(articles: Sequence[Article]) -> int:
-    return sum(len(b.sentences) for b in pending(articles))
+def count_pending_sentences(articles: Sequence[Article], glossary: Glossary | None = None) -> int:
+    """How many distinct sentences the translate stage will decode (what the progress bar counts)."""
+    sentences = [s for b in pending(articles) for s in b.sentences]
+    return len({normalise_source(text) for text in _model_inputs(sentences, glossary)[0]})
+
+
+def _model_inputs(
+    sentences: Sequence[Sentence], glossary: Glossary | None
+) -> tuple[list[str], list[list[TermMatch]]]:
+    """What goes to the model for each sentence (its terms already in English), and the terms."""
+    matches = [glossary.find(s.source) for s in sentences] if glossary else [[] for _ in sentences]
+    inputs = [
+        protect(s.source, found) if found else s.source for s, found in zip(sentences, matches, strict=True)
+    ]
+    return inputs, matches
+
+
+def translate_once(
+    translator: Translator, texts: Sequence[str], progress: Progress | None = None
+) -> list[Hypothesis]:
+    """`translator.translate(texts)`, decoding each distinct text once.
+
+    Texts are the same when their `normalise_source` forms are, the rule the translation memory
+    keys on: an archive repeats bylines, boilerplate and quotes, and a repeated sentence costs
+    a dictionary lookup instead of a decode. The translator (and `progress`) sees each once.
+    """
+    slot: dict[str, int] = {}
+    unique: list[str] = []
+    keys = []
+    for text in texts:
+        key = normalise_source(text)
+        if key not in slot:
+            slot[key] = len(unique)
+            unique.append(text)
+        keys.append(key)
+    results = translator.translate(unique, progress) if unique else []
+    if len(results) != len(unique):
+        raise ValueError(f"the translator returned {len(results)} translations for {len(unique)} sentences")
+    return [results[slot[key]] for key in keys]
 
 
 def translate_articles(
@@ -144,11 +181,8 @@ def translate_articles(
         return articles
     translator = make_translator()
     log.info("translating %d sentences", len(sentences))
-    matches = [glossary.find(s.source) for s in sentences] if glossary else [[] for _ in sentences]
-    inputs = [
-        protect(s.source, found) if found else s.source for s, found in zip(sentences, matches, strict=True)
-    ]
-    hypotheses = translator.translate(inputs, progress)
+    inputs, matches = _model_inputs(sentences, glossary)
+    hypotheses = translate_once(translator, inputs, progress)
     for sentence, hyp, found in zip(sentences, hypotheses, matches, strict=True):
         sentence.target, sentence.score = hyp.text, hyp.score
         sentence.tokens, sentence.pieces = hyp.tokens, hyp.pieces
@@ -182,9 +216,7 @@ def _splice_missing_terms(
         return
     pieces = [split_around(s.source, found) for s, found in todo]
     queue = [piece for mine in pieces for piece in mine if needs_translation(piece)]
-    results = translator.translate(queue, None) if queue else []
-    if len(results) != len(queue):
-        raise ValueError(f"the translator returned {len(results)} translations for {len(queue)} pieces")
+    results = translate_once(translator, queue)
     hypotheses = iter(results)
     for (sentence, found), mine in zip(todo, pieces, strict=True):
         done: list[Hypothesis] = [next(hypotheses) for piece in mine if needs_translation(piece)]
@@ -300,7 +332,7 @@ def translate_and_check(
         store_pending(memory)
         applied = apply_memory(memory, articles, model.label())
         log.info("translation memory: %d reviewed, %d reused", applied.reviewed, applied.memory)
-    total = count_pending_sentences(articles)
+    total = count_pending_sentences(articles, model.glossary)
     label = f"Translating {len(articles)} article{'s' if len(articles) != 1 else ''}, sentences"
     with progress(total, label) as update:
         translate_articles(articles, model.load, update, glossary=model.glossary)
