@@ -43,6 +43,12 @@ class DecodeSettings:
     # pieces at word starts (never truncated) and the translations are joined again.
     max_input_tokens: int = 200
     max_decoding_length: int = 256
+    # Each batch may decode at most factor x its longest source + extra tokens (and never more
+    # than max_decoding_length): an English sentence is about as long as its Arabic (ratio
+    # 1.0 on the seed), so real output never meets the bound, but a model caught in a loop
+    # stops there instead of running every short sentence out to 256 tokens.
+    decoding_length_factor: float | None = 2.0  # None: only max_decoding_length bounds it
+    decoding_length_extra: int = 10
 
 
 @dataclass
@@ -92,6 +98,12 @@ class LocalDecoder:
         """The best hypothesis and its score for each token list of one batch."""
         options = dict(options)
         prefix = options.pop("target_prefix", "")
+        factor, extra = options.pop("length_bound", (None, 0))
+        if factor is not None:
+            longest = max(len(tokens) for tokens in batch) + (1 if prefix else 0)
+            options["max_decoding_length"] = min(
+                options.get("max_decoding_length", 256), int(factor * longest) + extra
+            )
         try:
             results = self.model.translate_batch(
                 batch, target_prefix=[[prefix]] * len(batch) if prefix else None, **options
@@ -167,6 +179,7 @@ class ArgosTranslator:
             max_batch_size=s.max_batch_size,
             batch_type=s.batch_type,
             max_decoding_length=s.max_decoding_length,
+            length_bound=(s.decoding_length_factor, s.decoding_length_extra),
             replace_unknowns=True,
             return_scores=True,
         )
