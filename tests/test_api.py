@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from helpers import FakeTranslator
 
 from translate_tool.api import ExportOptions, TranslateOptions, export, translate
@@ -26,7 +28,8 @@ def test_injected_translator_output_is_recorded_and_reused(tmp_path, seed_path):
     first = FakeTranslator()
     export([seed_path], options, translator=first)
     again = FakeTranslator()
-    result = export([seed_path], options, translator=again)
+    elsewhere = dataclasses.replace(options, out_dir=tmp_path / "elsewhere")
+    result = export([seed_path], elsewhere, translator=again)
     assert first.calls and not again.calls  # the memory served every passage under the same label
     assert "MEM" in result.documents[0].read_text(encoding="utf-8")
 
@@ -36,3 +39,95 @@ def test_translate_takes_bytes_and_the_real_model(synthetic_model, seed_path):
     article = translate(seed_path.read_bytes(), options)
     assert article.model.startswith("translate-ar_en")
     assert all(block.target for block in article.blocks)
+
+
+# --- incremental folder runs ------------------------------------------------------------------
+
+
+def _inbox(tmp_path, seed_path, names=("a", "b", "c")):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    text = seed_path.read_text(encoding="utf-8")
+    for i, name in enumerate(names):
+        # each article its own: a different last paragraph
+        (inbox / f"{name}.txt").write_text(
+            text + f"\n\nفقرة إضافية رقم {'٠١٢٣٤٥٦٧٨٩'[i]}.\n", encoding="utf-8"
+        )
+    return inbox
+
+
+def _mtimes(folder):
+    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+
+
+def test_a_rerun_over_an_unchanged_folder_loads_no_model_and_rewrites_no_file(
+    tmp_path, capsys, seed_path, synthetic_model
+):
+    from helpers import run_cli
+    from test_cli_memory import _broken_copy
+
+    inbox, out = _inbox(tmp_path, seed_path), tmp_path / "out"
+    code, first, err = run_cli(capsys, "export", inbox, "--model", synthetic_model, "--out-dir", out)
+    assert code == 0, err
+    assert len(first.split()) == 6
+    before = _mtimes(out)
+    # The same package metadata with a model.bin that cannot load: opening it would fail the run.
+    broken = _broken_copy(synthetic_model, tmp_path)
+    code, out_text, err = run_cli(capsys, "-v", "export", inbox, "--model", broken, "--out-dir", out)
+    assert code == 0, err
+    assert "loading model" not in err and out_text == ""
+    assert "3 up to date, 0 exported" in err
+    assert _mtimes(out) == before
+    # --rebuild writes every document again; the memory still serves every passage
+    code, out_text, err = run_cli(capsys, "export", inbox, "--model", broken, "--out-dir", out, "--rebuild")
+    assert code == 0, err
+    assert len(out_text.split()) == 6
+    assert all(after != before[name] for name, after in _mtimes(out).items())
+
+
+def test_only_changed_articles_are_exported_again(tmp_path, seed_path):
+    inbox, out = _inbox(tmp_path, seed_path), tmp_path / "out"
+    options = ExportOptions(out_dir=out, tm_path=tmp_path / "tm.sqlite3")
+    export([inbox], options, translator=FakeTranslator())
+    before = _mtimes(out)
+
+    (inbox / "b.txt").write_text(
+        (inbox / "b.txt").read_text(encoding="utf-8") + "\nسطر جديد.\n", encoding="utf-8"
+    )
+    (out / "c.md").unlink()  # a missing document: its article is exported again, both formats
+    fake = FakeTranslator()
+    result = export([inbox], options, translator=fake)
+    assert result.up_to_date == [inbox / "a.txt"]
+    assert sorted(p.name for p in result.documents) == ["b.docx", "b.md", "c.docx", "c.md"]
+    assert [len(call) for call in fake.calls] == [1]  # only b's new sentence needed the model
+    after = _mtimes(out)
+    assert after["a.docx"] == before["a.docx"] and after["a.md"] == before["a.md"]
+    assert after["b.docx"] != before["b.docx"]
+    assert len(result.articles) == 3 and all(a.blocks[0].target for a in result.articles)
+
+
+def test_a_review_another_glossary_or_model_makes_an_article_outdated(tmp_path, seed_path):
+    from translate_tool.memory import ReviewChange, TranslationMemory
+    from translate_tool.readers import read_article
+
+    inbox, out = _inbox(tmp_path, seed_path, names=("a",)), tmp_path / "out"
+    options = ExportOptions(out_dir=out, tm_path=tmp_path / "tm.sqlite3")
+    export([inbox], options, translator=FakeTranslator())
+    assert export([inbox], options, translator=FakeTranslator()).up_to_date == [inbox / "a.txt"]
+
+    passage = read_article(inbox / "a.txt").paragraphs[1].source
+    with TranslationMemory(tmp_path / "tm.sqlite3") as memory:
+        memory.record_reviews([ReviewChange(passage, "A reviewer wrote this.")], "r.docx")
+    result = export([inbox], options, translator=FakeTranslator())
+    assert result.up_to_date == [] and "A reviewer wrote this." in (out / "a.md").read_text(encoding="utf-8")
+    assert export([inbox], options, translator=FakeTranslator()).up_to_date == [inbox / "a.txt"]
+
+    glossary = tmp_path / "g.csv"
+    glossary.write_text("باكو,Baku\n", encoding="utf-8")
+    with_glossary = dataclasses.replace(options, glossary_files=[glossary])
+    assert export([inbox], with_glossary, translator=FakeTranslator()).up_to_date == []
+
+    other = FakeTranslator()
+    other.label = "fake-ar_en 0.1"
+    assert export([inbox], options, translator=other).up_to_date == []
+    assert export([inbox], dataclasses.replace(options, rebuild=True), translator=other).up_to_date == []

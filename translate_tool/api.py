@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from . import stamps
 from .article import Article
 from .cluster import ClusterSpec
 from .engine import Translator
@@ -74,15 +75,20 @@ class ExportOptions(TranslateOptions):
     out_dir: Path = Path("exports")
     formats: Sequence[str] = DEFAULT_FORMATS
     combine: str | None = None  # one briefing OUT_DIR/NAME.* with a section per article
+    # Without --combine, an article whose documents carry the build stamp it would get now
+    # (stamps.py) is skipped, unless `rebuild`. Needs the memory: without it nothing is known
+    # about the English before translating, so everything is exported.
+    rebuild: bool = False
 
 
 @dataclass
 class ExportResult:
     documents: list[Path]  # every file written, in the order written
-    articles: list[Article]  # translated and checked, with their flags
+    articles: list[Article]  # every input article, checked, with its flags (up-to-date ones too)
     flagged: int  # passages with at least one QA flag
     summary: str  # "4 of 39 passages need attention"
     pending: Path | None = None  # the journal holding machine text the busy memory could not take
+    up_to_date: list[Path] = field(default_factory=list)  # inputs skipped: documents up to date
 
 
 def _check_targets(paths: Sequence[Path], options: ExportOptions) -> None:
@@ -149,13 +155,29 @@ def export(
     stems = [options.combine] if options.combine is not None else [path.stem for path in paths]
     refuse_open([out_dir / (stem + EXPORTERS[fmt][1]) for fmt in formats for stem in stems], options.force)
     glossary = options.glossary()
+    tm_path = options.memory_path()
+    incremental = options.combine is None and tm_path is not None
     with contextlib.ExitStack() as stack:
         articles = [read_article(path, require_arabic=not options.force) for path in paths]
         model = ModelRef(options.model, options.beam_size, stack, glossary, translator, options.decoding())
-        pending = translate_and_check(articles, model, options.memory_path(), progress)
+        label = model.label() if incremental else None
+        digests = {id(a): stamps.source_digest(a.source_path) for a in articles} if incremental else {}
+
+        def outdated(article: Article) -> bool:
+            if options.rebuild or any(not b.target for b in article.blocks):
+                return True  # something still needs the model: its English is not known yet
+            stamp = stamps.build_stamp(article, digests[id(article)], label)
+            targets = [out_dir / (article.source_path.stem + EXPORTERS[f][1]) for f in formats]
+            return any(stamps.recorded_stamp(t) != stamp for t in targets)
+
+        todo, pending = translate_and_check(
+            articles, model, tm_path, progress, outdated if incremental else None
+        )
     generated = datetime.now(timezone.utc).replace(microsecond=0)
-    for article in articles:
+    for article in todo:
         article.generated_at = generated
+        if incremental:
+            article.build = stamps.build_stamp(article, digests[id(article)], label)
     # Render everything before writing anything: a rendering failure leaves old exports alone.
     documents: list[tuple[Path, bytes | str]] = []
     for fmt in formats:
@@ -163,7 +185,9 @@ def export(
         if options.combine is not None:
             documents.append((out_dir / (options.combine + suffix), COMBINED[fmt](articles, options.combine)))
         else:
-            documents.extend((out_dir / (a.source_path.stem + suffix), render(a)) for a in articles)
+            documents.extend((out_dir / (a.source_path.stem + suffix), render(a)) for a in todo)
     written = [write_atomic(target, data) for target, data in documents]
     flagged, _ = summary(articles)
-    return ExportResult(written, articles, flagged, summary_line(articles), pending)
+    kept = {id(a) for a in todo}
+    skipped = [a.source_path for a in articles if id(a) not in kept]
+    return ExportResult(written, articles, flagged, summary_line(articles), pending, skipped)

@@ -73,6 +73,7 @@ class Article:
     chrome: list[str] = field(default_factory=list)  # web-page furniture left untranslated
     model: str = ""  # "package-name version" of the model that produced machine text
     generated_at: datetime | None = None
+    build: str = ""  # what the English was made from (api.build_stamp); lets a rerun skip it
 
     @property
     def title(self) -> Block | None:

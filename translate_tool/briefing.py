@@ -37,6 +37,9 @@ SOURCE_PROPERTY = "translate-tool-source"  # the input file names, comma-separat
 MODEL_PROPERTY = "translate-tool-model"  # the models that produced machine text
 ROWS_PROPERTY = "translate-tool-rows"  # the number of passage rows in the document
 ARTICLES_PROPERTY = "translate-tool-articles"  # a combined briefing: its number of articles
+# What a one-article briefing was made from (`Article.build`), also `build:` in the Markdown
+# front matter: `export DIR` skips an article whose documents carry the stamp it would write.
+BUILD_PROPERTY = "translate-tool-build"
 KEYS_PER_PROPERTY = 15  # 15 keys of 16 hex + spaces stay under Word's 255-character limit
 KEYS_PROPERTY = "translate-tool-keys-"  # + 1, 2, ...: row keys in row order, KEYS_PER_PROPERTY each
 ENGLISH_PROPERTY = "translate-tool-en-"  # + 1, 2, ...: English fingerprints, chunked like the keys

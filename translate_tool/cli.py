@@ -180,6 +180,12 @@ def _tm_path(tm_path: Path | None, no_tm: bool = False) -> Path | None:
     metavar="NAME",
     help="Write one briefing OUT_DIR/NAME.docx/.md with a section per article, instead of one per input.",
 )
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Export every article, even those whose documents are up to date (same source, model, "
+    "glossary and memory entries); without it they are skipped.",
+)
 @cluster_option
 @workers_option
 @click.pass_obj
@@ -196,6 +202,7 @@ def export(
     glossary_files: tuple[Path, ...],
     strict: bool,
     combine: str | None,
+    rebuild: bool,
     cluster: str | None,
     workers: int | None,
 ) -> None:
@@ -241,12 +248,16 @@ def export(
         out_dir=out_dir,
         formats=formats or DEFAULT_FORMATS,
         combine=combine,
+        rebuild=rebuild,
         cluster=cluster,
         workers=workers,
     )
     result = run_export(inputs, options, progress=_progress_bar(state))
     for target in result.documents:
         click.echo(str(target))
+    if result.up_to_date and not state.quiet:
+        exported = len(result.articles) - len(result.up_to_date)
+        click.echo(f"{len(result.up_to_date)} up to date, {exported} exported", err=True)
     if result.flagged and not state.quiet:
         click.echo(f"QA: {result.summary} (see the flags in the documents)", err=True)
     if result.pending is not None:

@@ -316,11 +316,14 @@ def translate_and_check(
     model: ModelRef,
     tm_path: Path | None,
     progress: ProgressFactory = no_progress,
-) -> Path | None:
+    keep: Callable[[Article], bool] | None = None,
+) -> tuple[list[Article], Path | None]:
     """Memory first (reviewed, then same-model machine text), the model for the rest; then QA.
 
-    Returns the pending journal's path when the memory was too busy to take the new machine
-    text (see `journal.py`), else None.
+    `keep`, asked after the memory has filled what it can, leaves out of translation an article
+    it returns False for (one whose documents are up to date); every article is still checked.
+    Returns the articles translated (all of them without `keep`) and the pending journal's path
+    when the memory was too busy to take the new machine text (see `journal.py`), else None.
     """
     from .checks import run_checks
 
@@ -332,15 +335,16 @@ def translate_and_check(
         store_pending(memory)
         applied = apply_memory(memory, articles, model.label())
         log.info("translation memory: %d reviewed, %d reused", applied.reviewed, applied.memory)
-    total = count_pending_sentences(articles, model.glossary)
-    label = f"Translating {len(articles)} article{'s' if len(articles) != 1 else ''}, sentences"
+    todo = [a for a in articles if keep(a)] if keep is not None else list(articles)
+    total = count_pending_sentences(todo, model.glossary)
+    label = f"Translating {len(todo)} article{'s' if len(todo) != 1 else ''}, sentences"
     with progress(total, label) as update:
-        translate_articles(articles, model.load, update, glossary=model.glossary)
+        translate_articles(todo, model.load, update, glossary=model.glossary)
     pending = None
     if memory is not None and model.translator is not None:
-        pending = record_or_set_aside(memory, articles, model.translator.label)
+        pending = record_or_set_aside(memory, todo, model.translator.label)
     run_checks(articles, model.glossary)
-    return pending
+    return todo, pending
 
 
 def record_or_set_aside(memory: TranslationMemory, articles: Sequence[Article], label: str) -> Path | None:

@@ -28,6 +28,7 @@ from ..article import Article, Block, BlockKind, Flag
 from ..briefing import (
     ARTICLE_BOOKMARK,
     ARTICLES_PROPERTY,
+    BUILD_PROPERTY,
     ENGLISH_PROPERTY,
     FLAG_COUNT_PROPERTY,
     FLAG_STYLE,
@@ -526,6 +527,8 @@ def _set_properties(document, articles: list[Article], title: str, subject: str,
     }
     if combined:
         custom[ARTICLES_PROPERTY] = len(articles)
+    elif articles[0].build:
+        custom[BUILD_PROPERTY] = articles[0].build
     # Every row of every table, in document order.
     keys = [block.key for block in everything.blocks]
     # Fingerprint exactly the English written into the row (see `_add_row`).

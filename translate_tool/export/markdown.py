@@ -230,6 +230,7 @@ def _article_meta(article: Article) -> dict[str, object]:
         "generator": f"translate-tool {__version__}",
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
+        **({"build": article.build} if article.build else {}),
     }
 
 
