@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_BREAK
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Emu, Mm, Pt, RGBColor
 
 from .. import __version__
-from ..article import Article, Block, BlockKind, Flag
+from ..article import Article, Block, BlockKind
 from ..briefing import (
     ARTICLE_BOOKMARK,
     ARTICLES_PROPERTY,
@@ -89,6 +89,8 @@ FLAG_BAR = "9C3D00"
 FLAG_BAR_PT = 4.5
 GREY = RGBColor(0x59, 0x59, 0x59)
 FLAG_COLOUR = RGBColor(0x9C, 0x3D, 0x00)
+GREY_HEX, FLAG_HEX = str(GREY), str(FLAG_COLOUR)
+ROWS_PER_WRITE = 256  # passage rows encoded and compressed per write
 NOTICE_COLOUR = {
     "unreviewed": RGBColor(0xA5, 0x00, 0x21),
     "partly-reviewed": RGBColor(0x9C, 0x5B, 0x00),
@@ -108,11 +110,12 @@ def render_docx(article: Article) -> bytes:
         ("Model", article.model or "not recorded"),
         ("Paragraphs", str(len(article.paragraphs))),
     ]
-    _add_article(document, article, _Rows(), facts, legend=True)
+    rows = _Rows()
+    _add_article(document, article, rows, facts, legend=True)
     _set_properties(
         document, [article], english_title(article), f"Translation of {article.name}", combined=False
     )
-    return _save(document)
+    return _save(document, rows)
 
 
 def render_docx_combined(articles: Sequence[Article], name: str) -> bytes:
@@ -140,13 +143,22 @@ def render_docx_combined(articles: Sequence[Article], name: str) -> bytes:
         _add_article(document, article, rows, facts, legend=False, index=index)
     count = f"{len(articles)} article{'s' if len(articles) != 1 else ''}"
     _set_properties(document, articles, title, f"Translations of {count}", combined=True)
-    return _save(document)
+    return _save(document, rows)
 
 
-def _save(document) -> bytes:
+def _save(document, rows: _Rows) -> bytes:
+    """The package bytes, each table's passage rows streamed into the saved body in its place.
+
+    python-docx builds everything but the passage rows: a proxy tree costs about 90 MB per MB
+    of article and a millisecond per row. The rows are written as text, one at a time, straight
+    into the compressed `word/document.xml`, as the same XML python-docx would have written.
+    """
     buffer = io.BytesIO()
     document.save(buffer)
-    return ooxml.fixed_zip(buffer.getvalue())
+    flag_style = document.styles[FLAG_STYLE].style_id
+    return ooxml.fixed_zip(
+        buffer.getvalue(), rewrite={"word/document.xml": lambda xml: _fill_tables(xml, rows, flag_style)}
+    )
 
 
 class _Rows:
@@ -160,6 +172,8 @@ class _Rows:
         self.next = 1  # the number the next row shows in its # cell
         self._last_id = rows
         self._keys: Counter[str] = Counter()
+        # Each table's placeholder and what goes in it: (marker, widths, [(number, bookmark, block)])
+        self.tables: list[tuple[str, list[int], list[tuple[int, str, Block]]]] = []
 
     def other_id(self) -> int:
         self._last_id += 1
@@ -404,46 +418,82 @@ def _add_passages(document, article: Article, rows: _Rows) -> None:
         else:
             paragraph.add_run(text).bold = True
 
-    for block in article.blocks:
-        _add_row(table, widths, rows, block)
-
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = width
+    marker = f"tt-rows-{len(rows.tables) + 1}"
+    ooxml.add_placeholder(table, marker)
+    twips = [Emu(width).twips for width in widths]  # as python-docx writes a cell's w:tcW
+    rows.tables.append((marker, twips, [(*rows.take(block), block) for block in article.blocks]))
 
 
-def _add_row(table, widths: list[int], rows: _Rows, block: Block) -> None:
-    number, bookmark = rows.take(block)
-    row = ooxml.add_row(table, widths)
-    num_cell, en_cell, ar_cell = row.cells
+def _fill_tables(xml: bytes, rows: _Rows, flag_style: str) -> Iterator[bytes]:
+    """`word/document.xml` with each table's placeholder replaced by its rows, in pieces."""
+    rest = xml
+    for marker, widths, taken in rows.tables:
+        before, rest = ooxml.split_at_placeholder(rest, marker)
+        yield before
+        for start in range(0, len(taken), ROWS_PER_WRITE):
+            chunk = taken[start : start + ROWS_PER_WRITE]
+            yield "".join(_row_xml(n, name, block, widths, flag_style) for n, name, block in chunk).encode()
+    yield rest
+
+
+def _row_xml(number: int, bookmark: str, block: Block, widths: list[int], flag_style: str) -> str:
+    """One passage row: `#` cell (number in the row's bookmark, then the status mark), English
+    cell (with a flag line per flag), Arabic cell. The same XML python-docx built for it.
+
+    A heading row is shaded and kept with the next row; a row short enough to fit a page is
+    kept whole (`w:cantSplit`).
+    """
     heading = block.kind is BlockKind.HEADING
+    keep = "<w:keepNext/>" if heading else ""
+    fill = HEADING_FILL if heading else None
+    bold = "<w:b/>" if heading else ""
 
-    # The number (what a reviewer sees and quotes) is wrapped in the row's bookmark; the status
-    # mark is a separate run after the bookmark so an importer can ignore it.
-    paragraph = num_cell.paragraphs[0]
-    paragraph.add_run(str(number)).font.size = Pt(ENGLISH_PT - 1)
-    ooxml.add_bookmark(paragraph, bookmark, number)
-    mark = paragraph.add_run()
-    mark.add_break(WD_BREAK.LINE)
-    mark.add_text(STATUS_MARK[block.origin])
-    mark.font.size = Pt(MARK_PT)
-    mark.font.color.rgb = GREY
+    number_cell = ooxml.cell_xml(
+        widths[0],
+        f"<w:p>{ooxml.ppr_xml(keep)}"
+        f'<w:bookmarkStart w:id="{number}" w:name="{bookmark}"/>'
+        f'<w:r><w:rPr><w:sz w:val="{(ENGLISH_PT - 1) * 2}"/></w:rPr><w:t>{number}</w:t></w:r>'
+        f'<w:bookmarkEnd w:id="{number}"/>'
+        f'<w:r><w:rPr><w:color w:val="{GREY_HEX}"/><w:sz w:val="{MARK_PT * 2}"/></w:rPr>'
+        f"<w:br/><w:t>{STATUS_MARK[block.origin]}</w:t></w:r></w:p>",
+        fill=fill,
+    )
 
-    english = en_cell.paragraphs[0]
-    run = english.add_run(xml_safe(block.target.strip()))
-    run.font.size = Pt(ENGLISH_PT)
-    run.bold = heading or None
-    _show_flags(en_cell, block.flags)
+    english = (
+        f'<w:p>{ooxml.ppr_xml(keep)}<w:r><w:rPr>{bold}<w:sz w:val="{ENGLISH_PT * 2}"/></w:rPr>'
+        f"{ooxml.run_text_xml(xml_safe(block.target.strip()))}</w:r></w:p>"
+    )
+    flag_props = ooxml.ppr_xml(f'<w:pStyle w:val="{flag_style}"/>{keep}<w:spacing w:before="40"/>')
+    for flag in block.flags:  # see FLAG_STYLE: how a review import knows a line is not English
+        english += (
+            f"<w:p>{flag_props}"
+            f'<w:r><w:rPr><w:i/><w:color w:val="{FLAG_HEX}"/><w:sz w:val="{(ENGLISH_PT - 2) * 2}"/></w:rPr>'
+            f"{ooxml.run_text_xml(xml_safe('⚑ ' + flag.message))}</w:r></w:p>"
+        )
+    # A flagged English cell: shaded, with a thick bar down its left edge (see FLAG_BAR).
+    flagged = bool(block.flags)
+    english_cell = ooxml.cell_xml(
+        widths[1],
+        english,
+        fill=fill or (FLAG_FILL if flagged else None),
+        left_border=(FLAG_BAR_PT, FLAG_BAR) if flagged else None,
+    )
 
-    _arabic_run(ar_cell.paragraphs[0], block.source, size_pt=ARABIC_PT, bold=heading)
-
-    if heading:
-        for cell in row.cells:
-            ooxml.shade_cell(cell, HEADING_FILL)
-            for p in cell.paragraphs:
-                p.paragraph_format.keep_with_next = True  # a heading row stays with what follows
-    if max(len(block.source), len(block.target)) <= KEEP_WHOLE_MAX_CHARS:
-        ooxml.cant_split(row)
+    arabic_bold = "<w:b/><w:bCs/>" if heading else ""
+    arabic_cell = ooxml.cell_xml(
+        widths[2],
+        f"<w:p>{ooxml.ppr_xml(keep + '<w:bidi/>')}<w:r><w:rPr>"
+        f'<w:rFonts w:cs="{ARABIC_FONT}" w:hint="cs"/>{arabic_bold}'
+        f'<w:sz w:val="{ARABIC_PT * 2}"/><w:szCs w:val="{ARABIC_PT * 2}"/><w:rtl/><w:lang w:bidi="ar-SA"/>'
+        f"</w:rPr>{ooxml.run_text_xml(xml_safe(block.source))}</w:r></w:p>",
+        fill=fill,
+    )
+    whole = max(len(block.source), len(block.target)) <= KEEP_WHOLE_MAX_CHARS
+    row_props = "<w:trPr><w:cantSplit/></w:trPr>" if whole else ""
+    return f"<w:tr>{row_props}{number_cell}{english_cell}{arabic_cell}</w:tr>"
 
 
 def _add_flag_style(document) -> None:
@@ -456,27 +506,6 @@ def _add_flag_style(document) -> None:
     style.font.size = Pt(ENGLISH_PT - 2)
     style.font.color.rgb = FLAG_COLOUR
     style.paragraph_format.space_before = Pt(2)
-
-
-def _show_flags(cell, flags: list[Flag]) -> None:
-    """Everything the checks found about a passage, shown in its English cell.
-
-    A shaded cell with a thick bar down its left edge, and one "⚑ reason" line per flag, so a
-    flagged row stands out printed in greyscale too; kept in one place so the presentation can
-    change without touching the rest of the layout. Each line has the `FLAG_STYLE` paragraph
-    style, which is how a review import knows it is not English.
-    """
-    if not flags:
-        return
-    ooxml.shade_cell(cell, FLAG_FILL)
-    ooxml.set_cell_border(cell, "left", FLAG_BAR_PT, FLAG_BAR)
-    for flag in flags:
-        paragraph = cell.add_paragraph(style=FLAG_STYLE)
-        paragraph.paragraph_format.space_before = Pt(2)
-        run = paragraph.add_run(xml_safe(f"⚑ {flag.message}"))
-        run.italic = True
-        run.font.size = Pt(ENGLISH_PT - 2)
-        run.font.color.rgb = FLAG_COLOUR
 
 
 def _arabic_run(paragraph, text: str, size_pt: float, bold: bool, paragraph_rtl: bool = True):

@@ -9,8 +9,9 @@ damaged. Nothing here knows about articles.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from xml.sax.saxutils import escape
 
@@ -147,19 +148,64 @@ def link_to_bookmark(run, bookmark: str) -> None:
 # --- tables --------------------------------------------------------------------------------
 
 
-def add_row(table, widths: Sequence[int]):
-    """Append a row of cells `widths` wide, as `Table.add_row` does, in time independent of the rows.
+def add_placeholder(table, marker: str) -> None:
+    """Mark where `table`'s remaining rows go (`<!--marker-->`); `split_at_placeholder` finds it."""
+    from lxml import etree
 
-    python-docx's `add_row` finds `w:tblGrid` with lxml's `find`, which walks every child of
-    the table: each row cost time in proportion to the rows before it, a 100,000-row briefing
-    hours. The widths here are the grid's own, which the caller already has.
+    table._tbl.append(etree.Comment(marker))
+
+
+def split_at_placeholder(xml: bytes, marker: str) -> tuple[bytes, bytes]:
+    """`xml` before and after the placeholder `marker` (which is dropped)."""
+    before, found, after = xml.partition(f"<!--{marker}-->".encode())
+    if not found:
+        raise ValueError(f"no placeholder {marker!r} in the document body")
+    return before, after
+
+
+# --- rows written as text: the XML python-docx writes, without building its tree ---------------
+
+_RUN_BREAKS = re.compile(r"([\t\r\n])")
+
+
+def run_text_xml(text: str) -> str:
+    """A run's content for `text` as python-docx's `Run.text` writes it.
+
+    A tab becomes `w:tab`, each CR or LF a `w:br`, the rest `w:t`, marked `xml:space="preserve"`
+    when it starts or ends with whitespace. `text` must already be XML-safe (`xml_safe`).
     """
-    from docx.table import _Row
+    out = []
+    for part in _RUN_BREAKS.split(text):
+        if part == "\t":
+            out.append("<w:tab/>")
+        elif part in ("\r", "\n"):
+            out.append("<w:br/>")
+        elif part:
+            space = ' xml:space="preserve"' if len(part.strip()) < len(part) else ""
+            out.append(f"<w:t{space}>{escape(part)}</w:t>")
+    return "".join(out)
 
-    tr = table._tbl.add_tr()
-    for width in widths:
-        tr.add_tc().width = width
-    return _Row(tr, table)
+
+def ppr_xml(inner: str) -> str:
+    """Paragraph properties holding `inner` (already in schema order), or nothing."""
+    return f"<w:pPr>{inner}</w:pPr>" if inner else ""
+
+
+def cell_xml(
+    width: int, content: str, fill: str | None = None, left_border: tuple[float, str] | None = None
+) -> str:
+    """A table cell `width` twips wide around `content` (its paragraphs), as `shade_cell` and
+    `set_cell_border` would leave it."""
+    props = f'<w:tcW w:type="dxa" w:w="{width}"/>'
+    if left_border is not None:
+        size_pt, colour = left_border
+        props += (
+            f'<w:tcBorders><w:left w:val="single" w:sz="{round(size_pt * 8)}" w:space="0" '
+            f'w:color="{colour.upper()}"/></w:tcBorders>'
+        )
+    if fill is not None:
+        props += f'<w:shd w:val="clear" w:color="auto" w:fill="{fill.upper()}"/>'
+    return f"<w:tc><w:tcPr>{props}</w:tcPr>{content}</w:tc>"
 
 
 def repeat_header(row) -> None:
@@ -244,12 +290,18 @@ def drop_thumbnail(document) -> None:
             del rels[rid]
 
 
-def fixed_zip(blob: bytes, when: tuple[int, int, int, int, int, int] = (1980, 1, 1, 0, 0, 0)) -> bytes:
+def fixed_zip(
+    blob: bytes,
+    when: tuple[int, int, int, int, int, int] = (1980, 1, 1, 0, 0, 0),
+    rewrite: dict[str, Callable[[bytes], Iterable[bytes]]] | None = None,
+) -> bytes:
     """Rewrite a zip with every member stamped `when`, so the same content gives the same bytes.
 
     python-docx stamps members with the current time; nothing else in its output varies.
-    Member order is kept (`[Content_Types].xml` first, as python-docx writes it).
+    Member order is kept (`[Content_Types].xml` first, as python-docx writes it). A member named
+    in `rewrite` is replaced by the pieces its function yields, compressed as they come.
     """
+    rewrite = rewrite or {}
     with zipfile.ZipFile(io.BytesIO(blob)) as source:
         members = [(info.filename, source.read(info)) for info in source.infolist()]
     out = io.BytesIO()
@@ -261,7 +313,9 @@ def fixed_zip(blob: bytes, when: tuple[int, int, int, int, int, int] = (1980, 1,
             # ?rw------- on a member with none): whoever unzips a briefing gets their umask's mode.
             info.create_system = 0
             info.external_attr = 0x20
-            target.writestr(info, data)
+            with target.open(info, "w") as member:
+                for piece in rewrite[name](data) if name in rewrite else (data,):
+                    member.write(piece)
     return out.getvalue()
 
 
