@@ -83,10 +83,7 @@ def _wait_for_line(proc: subprocess.Popen, needle: str) -> list[str]:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_stopped_while_writing_a_large_document(large_export, synthetic_model, sig):
     article, out_dir, last_good = large_export
-    # --rebuild: the documents are up to date, and an incremental run would not write at all
-    proc = _start(
-        ["export", article, "--model", synthetic_model, "--out-dir", out_dir, "--format", "md", "--rebuild"]
-    )
+    proc = _start(["export", article, "--model", synthetic_model, "--out-dir", out_dir, "--format", "md"])
     _wait_for_line(proc, f"writing {out_dir / 'large.md'}")
     proc.send_signal(sig)  # the run is at the write step from this line on
     _, err = proc.communicate(timeout=120)
@@ -142,7 +139,7 @@ def test_a_failed_rename_keeps_the_last_good_export_and_leaves_no_part_file(
         raise OSError(errno.EIO, os.strerror(errno.EIO), str(dst))
 
     monkeypatch.setattr(os, "replace", replace_fails)
-    code, out, err = run(capsys, *args, "--rebuild")  # up to date: only --rebuild writes them again
+    code, out, err = run(capsys, *args)
     assert renames == [f"{seed_path.stem}.docx"]  # the first rename failed and nothing came after it
     assert code == 1 and out == ""
     assert err.strip().splitlines() == [f"error: {out_dir / seed_path.stem}.docx: {os.strerror(errno.EIO)}"]
