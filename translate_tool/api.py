@@ -75,9 +75,9 @@ class ExportOptions(TranslateOptions):
     out_dir: Path = Path("exports")
     formats: Sequence[str] = DEFAULT_FORMATS
     combine: str | None = None  # one briefing OUT_DIR/NAME.* with a section per article
-    # Without --combine, an article whose documents carry the build stamp it would get now
-    # (stamps.py) is skipped, unless `rebuild`. Needs the memory: without it nothing is known
-    # about the English before translating, so everything is exported.
+    # Without --combine, an article found in an input folder whose documents carry the build
+    # stamp it would get now (stamps.py) is skipped, unless `rebuild`. Needs the memory: without
+    # it nothing is known about the English before translating, so everything is exported.
     rebuild: bool = False
 
 
@@ -157,6 +157,9 @@ def export(
     glossary = options.glossary()
     tm_path = options.memory_path()
     incremental = options.combine is None and tm_path is not None
+    # Only articles found in a folder named as input are skipped when up to date (`export DIR`,
+    # the daily inbox); a file named on its own is always exported.
+    folders = {Path(p).resolve() for p in inputs if Path(p).is_dir()}
     with contextlib.ExitStack() as stack:
         articles = [read_article(path, require_arabic=not options.force) for path in paths]
         model = ModelRef(options.model, options.beam_size, stack, glossary, translator, options.decoding())
@@ -164,6 +167,8 @@ def export(
         digests = {id(a): stamps.source_digest(a.source_path) for a in articles} if incremental else {}
 
         def outdated(article: Article) -> bool:
+            if article.source_path.resolve().parent not in folders:
+                return True
             if options.rebuild or any(not b.target for b in article.blocks):
                 return True  # something still needs the model: its English is not known yet
             stamp = stamps.build_stamp(article, digests[id(article)], label)

@@ -183,8 +183,8 @@ def _tm_path(tm_path: Path | None, no_tm: bool = False) -> Path | None:
 @click.option(
     "--rebuild",
     is_flag=True,
-    help="Export every article, even those whose documents are up to date (same source, model, "
-    "glossary and memory entries); without it they are skipped.",
+    help="Export every article of an INPUT folder, even those whose documents are up to date "
+    "(same source, model, glossary and memory entries); without it they are skipped.",
 )
 @cluster_option
 @workers_option
@@ -222,7 +222,8 @@ def export(
     loaded once for the whole run; passages already in the translation memory (reviewed
     or translated before by the same model) are reused. Files are written only after every
     input has been read and translated, and each file is replaced atomically, so a failure
-    never leaves half a document.
+    never leaves half a document. An article of a folder INPUT whose documents are up to date
+    (same source, model, glossary and memory entries) is skipped: "N up to date, M exported".
 
     \b
     Examples:
