@@ -24,6 +24,7 @@ from pathlib import Path
 
 from . import stamps
 from .article import Article
+from .briefing import output_stem
 from .cluster import ClusterSpec
 from .engine import Translator
 from .errors import InputError
@@ -100,12 +101,12 @@ def _check_targets(paths: Sequence[Path], options: ExportOptions) -> None:
         return
     owners: dict[str, Path] = {}
     for path in paths:
-        stem = path.stem.casefold()  # a.txt and A.txt collide on Windows and macOS
-        if stem in owners:
+        stem = output_stem(path.stem)
+        if stem.casefold() in owners:  # a.txt and A.txt collide on Windows and macOS
             raise InputError(
-                f"{path} and {owners[stem]} would both write {options.out_dir / path.stem}.*; use --combine"
+                f"{path} and {owners[stem.casefold()]} would both write {options.out_dir / stem}.*; use --combine"
             )
-        owners[stem] = path
+        owners[stem.casefold()] = path
 
 
 def translate(
@@ -188,9 +189,10 @@ def export(
     for fmt in formats:
         render, suffix = EXPORTERS[fmt]
         if options.combine is not None:
-            documents.append((out_dir / (options.combine + suffix), COMBINED[fmt](articles, options.combine)))
+            name = output_stem(options.combine)
+            documents.append((out_dir / (name + suffix), COMBINED[fmt](articles, options.combine)))
         else:
-            documents.extend((out_dir / (a.source_path.stem + suffix), render(a)) for a in todo)
+            documents.extend((out_dir / (output_stem(a.source_path.stem) + suffix), render(a)) for a in todo)
     written = [write_atomic(target, data) for target, data in documents]
     flagged, _ = summary(articles)
     kept = {id(a) for a in todo}

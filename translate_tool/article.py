@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .briefing import clean_text
+
 
 class BlockKind(str, enum.Enum):
     TITLE = "title"
@@ -89,8 +91,12 @@ class Article:
 
 
 def normalise_source(text: str) -> str:
-    """The canonical form of Arabic text used for keys and lookups (not for display)."""
-    text = unicodedata.normalize("NFC", text).replace("\u0640", "")  # tatweel is decoration
+    """The canonical form of Arabic text used for keys and lookups (not for display).
+
+    The character rule (`briefing.clean_text`) comes first: a briefing shows U+FFFD where the
+    source had a control code, so the Arabic read back from it must give the same key.
+    """
+    text = unicodedata.normalize("NFC", clean_text(text)).replace("\u0640", "")  # tatweel is decoration
     return " ".join(text.split())
 
 

@@ -23,6 +23,7 @@ this module, not the Word writer.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 
@@ -53,12 +54,81 @@ BOOKMARK_PREFIX = "tt_"  # + Block.key (+ _2, _3, ... for repeats): a passage ro
 ARTICLE_BOOKMARK = "article_"  # + 1, 2, ...: an article's heading in a combined briefing
 FLAG_STYLE = "TT Flag"  # paragraph style of the "⚑ reason" lines; never part of the English
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# --- the one rule for characters a document cannot hold ------------------------------------------
+#
+# Replaced by U+FFFD (�), wherever text goes into a briefing (DOCX parts, Markdown and its front
+# matter) and wherever text is keyed or compared (`normalise_english` here, `normalise_source` in
+# article.py), so export and review import see the same text and row keys still match:
+# - the C0 controls other than tab, line feed and carriage return (XML 1.0 forbids them: Word
+#   and `review import` refuse the file), DEL and the C1 controls (YAML refuses them raw);
+# - lone surrogates (a file name that is not UTF-8, decoded with surrogateescape): not text;
+# - the noncharacters U+FDD0-U+FDEF and U+xFFFE/U+xFFFF of every plane (U+FFFE is a
+#   byte-swapped BOM; XML 1.0 forbids U+FFFE/U+FFFF).
+# A passage that had any of them is flagged (checks.check_characters), so the reader knows the
+# � is not in the original. Tab, newline and carriage return stay in passages (they become a
+# tab or a line break in Word) but become spaces in one-line fields (`clean_field`).
+REPLACEMENT = "\ufffd"
+_NONCHARACTERS = "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
+UNSAFE_CHARACTERS = re.compile(
+    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{_NONCHARACTERS}]"
+)
+
+# Word refuses a core property (title, subject, ...) longer than 255 characters, and shows
+# custom properties up to 255; our own property values are kept to that everywhere.
+PROPERTY_MAX = 255
+# A model label ("package version") is stored with every memory entry and shown in every
+# briefing; a package's metadata cannot make it longer than this.
+LABEL_MAX = 120
 
 
-def xml_safe(text: str) -> str:
-    """`text` with the characters XML cannot hold (control codes, lone surrogates) shown as �."""
-    return _NOT_XML.sub("\ufffd", text)
+def clean_text(text: str) -> str:
+    """`text` with every character of the rule above replaced by U+FFFD."""
+    return UNSAFE_CHARACTERS.sub(REPLACEMENT, text)
+
+
+def unsafe_count(text: str) -> int:
+    """How many characters of `text` the rule replaces."""
+    return len(UNSAFE_CHARACTERS.findall(text))
+
+
+def clean_field(text: str, limit: int = PROPERTY_MAX) -> str:
+    """A one-line field: the rule applied, whitespace runs as one space, at most `limit` characters.
+
+    A longer value is cut and ends in "…", so it is visibly not the whole text.
+    """
+    text = " ".join(clean_text(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# --- output file names ---------------------------------------------------------------------------
+
+# Most file systems allow 255 bytes in a name; a briefing's name also gets a suffix (.docx) and,
+# while it is written, a temporary ".<name>.<random>.part" name beside it.
+STEM_MAX_BYTES = 120
+STEM_HASH_HEX = 8
+# Characters that do not belong in a file name we make: the rule above, every other control or
+# format character (bidi overrides can make a name read backwards), and path separators.
+_NOT_IN_NAME = re.compile(
+    f"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{_NONCHARACTERS}"
+    "\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff/\\\\]"
+)
+
+
+def output_stem(stem: str) -> str:
+    """The file name (without suffix) a briefing of an input named `stem` is written under.
+
+    Unchanged when `stem` is plain and short. Otherwise the characters above are removed, the
+    name is cut to `STEM_MAX_BYTES` bytes of UTF-8, and `-` plus a short hash of the original
+    name (its bytes, as the file system has them) is added, so two inputs that differ only in
+    what was removed or cut still get different names.
+    """
+    kept = " ".join(_NOT_IN_NAME.sub("", stem).split()).strip(". ")
+    if kept and kept == stem and len(stem.encode("utf-8")) <= STEM_MAX_BYTES:
+        return stem
+    digest = hashlib.sha1(os.fsencode(stem)).hexdigest()[:STEM_HASH_HEX]
+    room = STEM_MAX_BYTES - STEM_HASH_HEX - 1
+    cut = kept.encode("utf-8")[:room].decode("utf-8", errors="ignore").rstrip(". ")
+    return f"{cut or 'article'}-{digest}"
 
 
 def row_bookmark(key: str, occurrence: int = 1) -> str:
@@ -72,8 +142,8 @@ def row_bookmark(key: str, occurrence: int = 1) -> str:
 
 
 def normalise_english(text: str) -> str:
-    """English as compared on review import: NFC, runs of whitespace (newlines too) as one space."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    """English as compared on review import: the character rule, NFC, whitespace runs as one space."""
+    return " ".join(unicodedata.normalize("NFC", clean_text(text)).split())
 
 
 def english_fingerprint(text: str) -> str:

@@ -47,11 +47,14 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from .article import Article, Block, Flag, Origin, has_content
+from .briefing import unsafe_count
 from .glossary import Glossary, has_english
 
 log = logging.getLogger(__name__)
 
-CHECKS = ("empty", "numbers", "arabic", "length", "repetition", "confidence", "glossary", "split")
+CHECKS = (
+    "characters", "empty", "numbers", "arabic", "length", "repetition", "confidence", "glossary", "split",
+)  # fmt: skip
 
 # Length: Arabic->English news English runs about 1.0-1.6x the Arabic's characters (Arabic
 # writes no short vowels and attaches and/the/in/to to the next word). A paragraph at under
@@ -103,6 +106,20 @@ def run_checks(articles: Sequence[Article], glossary: Glossary | None = None) ->
 
 def check_block(block: Block, glossary: Glossary | None = None) -> list[Flag]:
     """Every per-passage check except confidence, which needs the whole document."""
+    characters = check_characters(block.source, block.target)
+    return ([characters] if characters else []) + _content_checks(block, glossary)
+
+
+def check_characters(source: str, target: str) -> Flag | None:
+    """Characters the briefing shows as � (`briefing.clean_text`): the reader must know they were there."""
+    count = unsafe_count(source) + unsafe_count(target)
+    if not count:
+        return None
+    what = f"{count} character{'s' if count != 1 else ''}"
+    return Flag("characters", f"{what} a document cannot hold (control codes, noncharacters) shown as �")
+
+
+def _content_checks(block: Block, glossary: Glossary | None) -> list[Flag]:
     if not has_content(block.source):
         return []
     reviewed = block.origin is Origin.REVIEWED
@@ -343,9 +360,16 @@ def source_numbers(text: str) -> list[tuple[str, list[frozenset[str]]]]:
     return found
 
 
+SHOWN_DIGITS_MAX = 24  # a longer number is shown by its first digits and its length
+
+
 def _display(value: str) -> str:
+    """`12,345` for a whole number; grouped on the string, since int() refuses 4,300+ digits."""
+    if len(value) > SHOWN_DIGITS_MAX:
+        return f"{value[:12]}… ({len(value):,} digits)"
     if "." not in value and value.isdigit() and len(value) > 4:
-        return f"{int(value):,}"
+        head = len(value) % 3 or 3
+        return ",".join([value[:head], *(value[i : i + 3] for i in range(head, len(value), 3))])
     return value
 
 

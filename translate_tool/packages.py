@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from packaging.version import InvalidVersion, Version
 
+from .briefing import LABEL_MAX, clean_field
 from .errors import InputError, ModelError, NetworkError, PackageError, TranslateToolError
 from .safezip import UntrustedZip, open_untrusted
 from .signals import deferred
@@ -49,7 +50,12 @@ class Package:
 
     @property
     def label(self) -> str:
-        return f"{self.code} {self.version}".strip()
+        """`code version`, as briefings show it and the memory files machine text under.
+
+        Metadata is the package author's text: the character rule and a length cap keep a
+        control code out of every document and a 5,000-character version out of every entry.
+        """
+        return clean_field(f"{self.code} {self.version}", LABEL_MAX)
 
     @property
     def model_dir(self) -> Path:

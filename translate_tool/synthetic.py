@@ -90,6 +90,11 @@ REAL_EOS_BIAS = 0.0
 #: i.e. short, non-empty outputs that stop long before ``max_decoding_length``.
 TINY_EOS_BIAS = 0.0
 
+#: ``eos_bias`` of a model that loops, the way real NMT models fail on odd input: ``</s>`` is
+#: never chosen, so every sentence decodes to ``max_decoding_length`` tokens.  It outweighs the
+#: length circuit's ``</s>`` logit (a few hundred per step past the source length) by far.
+LOOPING_EOS_BIAS = -1.0e7
+
 # Length circuit constants (see _install_length_circuit).  FLAG_VALUE must
 # dominate a residual vector's norm (~sqrt(d) * a few) so layer norm maps it to
 # ≈sqrt(d-1) regardless of the other features; COUNTER_SCALE keeps U/V well above
@@ -142,6 +147,7 @@ def build_package(
     eos_bias: float | None = None,
     package_version: str = "1.9",
     code: str = "translate-ar_en",
+    looping: bool = False,
 ) -> Path:
     """Write a synthetic ar→en ``.argosmodel`` to ``out_path`` and return that path.
 
@@ -165,8 +171,13 @@ def build_package(
       package_version: Written to ``metadata.json`` and the top folder name.
       code: Package code used for the top folder name (``<code>-<version>``,
         dots replaced by underscores, as Argos names its packages).
+      looping: A model that never ends a sentence (``eos_bias`` becomes
+        :data:`LOOPING_EOS_BIAS`): every output runs to ``max_decoding_length``
+        tokens, like a real model stuck in a loop.
     """
     out_path = Path(out_path)
+    if looping:
+        eos_bias = LOOPING_EOS_BIAS
     built = _build_model(corpus, shape=shape, seed=seed)
     _set_eos_bias(built, eos_bias)
     out_path.parent.mkdir(parents=True, exist_ok=True)

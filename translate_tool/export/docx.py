@@ -43,9 +43,10 @@ from ..briefing import (
     ROWS_PROPERTY,
     SOURCE_PROPERTY,
     TOOL_VERSION_PROPERTY,
+    clean_field,
+    clean_text,
     english_fingerprint,
     row_bookmark,
-    xml_safe,
 )
 from . import (
     STATUS_MARK,
@@ -216,7 +217,7 @@ def _set_up_page(document, name: str, status_of: Article) -> None:
     footer.style = footer_style
     label = {"unreviewed": "unreviewed machine translation", "partly-reviewed": "partly reviewed"}
     footer.add_run(
-        xml_safe(f"{name} - {label.get(review_status(status_of), 'reviewed translation')} - page ")
+        clean_text(f"{name} - {label.get(review_status(status_of), 'reviewed translation')} - page ")
     )
     ooxml.add_field(footer, "PAGE")
     footer.add_run(" of ")
@@ -248,12 +249,12 @@ def _add_article(
 
 def _add_title(document, article: Article, rows: _Rows, index: int) -> None:
     if index:
-        heading = document.add_heading(xml_safe(f"{index}. {english_title(article)}"), level=1)
+        heading = document.add_heading(clean_text(f"{index}. {english_title(article)}"), level=1)
         heading.paragraph_format.page_break_before = True
         heading.paragraph_format.space_before = Pt(0)
         ooxml.add_bookmark(heading, f"{ARTICLE_BOOKMARK}{index}", rows.other_id())
     else:
-        heading = document.add_heading(xml_safe(english_title(article)), level=0)
+        heading = document.add_heading(clean_text(english_title(article)), level=0)
     heading.paragraph_format.space_after = Pt(4)
     title = article.title
     if title is not None:
@@ -265,7 +266,7 @@ def _add_title(document, article: Article, rows: _Rows, index: int) -> None:
 def _add_fact(document, label: str, value: str):
     paragraph = _small_paragraph(document)
     paragraph.add_run(f"{label}: ").bold = True
-    paragraph.add_run(xml_safe(value))
+    paragraph.add_run(clean_text(value))
     _size_runs(paragraph, META_PT)
     return paragraph
 
@@ -289,7 +290,7 @@ def _add_qa(document, article: Article, first_row: int):
         last.paragraph_format.left_indent = Mm(9)
         last.paragraph_format.first_line_indent = Mm(-5)  # wrapped lines hang under the reasons
         last.add_run(f"{label}: ").bold = True
-        last.add_run(xml_safe(reasons))
+        last.add_run(clean_text(reasons))
         _size_runs(last, META_PT)
     if left_out:
         last = _small_paragraph(document)
@@ -349,7 +350,7 @@ def _size_runs(paragraph, size_pt: float) -> None:
 
 def _add_cover(document, articles: list[Article], title: str, everything: Article) -> None:
     """Title, when and with what, the review and QA summary over all articles, and the contents."""
-    heading = document.add_heading(xml_safe(title), level=0)
+    heading = document.add_heading(clean_text(title), level=0)
     heading.paragraph_format.space_after = Pt(8)
     passages = len(everything.blocks)
     _add_fact(
@@ -372,7 +373,7 @@ def _add_cover(document, articles: list[Article], title: str, everything: Articl
     for index, article in enumerate(articles, start=1):
         entry = document.add_paragraph(style="List Number")
         entry.paragraph_format.space_after = Pt(6)
-        link = entry.add_run(xml_safe(english_title(article)))
+        link = entry.add_run(clean_text(english_title(article)))
         link.bold = True
         link.font.size = Pt(ENGLISH_PT + 1)
         ooxml.link_to_bookmark(link, f"{ARTICLE_BOOKMARK}{index}")
@@ -380,7 +381,7 @@ def _add_cover(document, articles: list[Article], title: str, everything: Articl
         details = entry.add_run()
         details.add_break(WD_BREAK.LINE)
         details.add_text(
-            xml_safe(
+            clean_text(
                 f"{article.name} · {passages} passage{'s' if passages != 1 else ''} "
                 f"({row_range(first_row, passages)}) · "
                 + (f"⚑ {flagged} flagged" if flagged else "none flagged")
@@ -464,14 +465,14 @@ def _row_xml(number: int, bookmark: str, block: Block, widths: list[int], flag_s
 
     english = (
         f'<w:p>{ooxml.ppr_xml(keep)}<w:r><w:rPr>{bold}<w:sz w:val="{ENGLISH_PT * 2}"/></w:rPr>'
-        f"{ooxml.run_text_xml(xml_safe(block.target.strip()))}</w:r></w:p>"
+        f"{ooxml.run_text_xml(clean_text(block.target.strip()))}</w:r></w:p>"
     )
     flag_props = ooxml.ppr_xml(f'<w:pStyle w:val="{flag_style}"/>{keep}<w:spacing w:before="40"/>')
     for flag in block.flags:  # see FLAG_STYLE: how a review import knows a line is not English
         english += (
             f"<w:p>{flag_props}"
             f'<w:r><w:rPr><w:i/><w:color w:val="{FLAG_HEX}"/><w:sz w:val="{(ENGLISH_PT - 2) * 2}"/></w:rPr>'
-            f"{ooxml.run_text_xml(xml_safe('⚑ ' + flag.message))}</w:r></w:p>"
+            f"{ooxml.run_text_xml(clean_text('⚑ ' + flag.message))}</w:r></w:p>"
         )
     # A flagged English cell: shaded, with a thick bar down its left edge (see FLAG_BAR).
     flagged = bool(block.flags)
@@ -488,7 +489,7 @@ def _row_xml(number: int, bookmark: str, block: Block, widths: list[int], flag_s
         f"<w:p>{ooxml.ppr_xml(keep + '<w:bidi/>')}<w:r><w:rPr>"
         f'<w:rFonts w:cs="{ARABIC_FONT}" w:hint="cs"/>{arabic_bold}'
         f'<w:sz w:val="{ARABIC_PT * 2}"/><w:szCs w:val="{ARABIC_PT * 2}"/><w:rtl/><w:lang w:bidi="ar-SA"/>'
-        f"</w:rPr>{ooxml.run_text_xml(xml_safe(block.source))}</w:r></w:p>",
+        f"</w:rPr>{ooxml.run_text_xml(clean_text(block.source))}</w:r></w:p>",
         fill=fill,
     )
     whole = max(len(block.source), len(block.target)) <= KEEP_WHOLE_MAX_CHARS
@@ -516,7 +517,7 @@ def _arabic_run(paragraph, text: str, size_pt: float, bold: bool, paragraph_rtl:
     """
     if paragraph_rtl:
         ooxml.set_paragraph_rtl(paragraph)
-    run = paragraph.add_run(xml_safe(text))
+    run = paragraph.add_run(clean_text(text))
     run.font.size = Pt(size_pt)
     if bold:
         run.bold = True
@@ -531,10 +532,12 @@ def _set_properties(document, articles: list[Article], title: str, subject: str,
     everything = whole(articles)
     ooxml.drop_thumbnail(document)
     props = document.core_properties
-    props.title = title
-    props.subject = subject
+    # Every text property obeys the character rule and Word's 255-character limit: a looping
+    # model's English title is thousands of characters long.
+    props.title = clean_field(title)
+    props.subject = clean_field(subject)
     props.author = props.last_modified_by = "translate-tool"
-    props.comments = review_notice(everything)
+    props.comments = clean_field(review_notice(everything))
     props.category = FORMAT_NAME
     props.keywords = "translate-tool"
     props.content_status = review_status(everything)
@@ -550,8 +553,8 @@ def _set_properties(document, articles: list[Article], title: str, subject: str,
         FORMAT_PROPERTY: FORMAT_NAME,
         FORMAT_VERSION_PROPERTY: FORMAT_VERSION,
         TOOL_VERSION_PROPERTY: __version__,
-        SOURCE_PROPERTY: ", ".join(a.name for a in articles)[:255],
-        MODEL_PROPERTY: ", ".join(dict.fromkeys(a.model for a in articles if a.model))[:255],
+        SOURCE_PROPERTY: clean_field(", ".join(a.name for a in articles)),
+        MODEL_PROPERTY: clean_field(", ".join(dict.fromkeys(a.model for a in articles if a.model))),
         ROWS_PROPERTY: len(everything.blocks),
     }
     if combined:
@@ -561,9 +564,9 @@ def _set_properties(document, articles: list[Article], title: str, subject: str,
     # Every row of every table, in document order.
     keys = [block.key for block in everything.blocks]
     # Fingerprint exactly the English written into the row (see `_add_row`).
-    english = [english_fingerprint(xml_safe(block.target.strip())) for block in everything.blocks]
+    english = [english_fingerprint(clean_text(block.target.strip())) for block in everything.blocks]
     flags = sorted(
-        {english_fingerprint(xml_safe(flag.message)) for b in everything.blocks for flag in b.flags}
+        {english_fingerprint(clean_text(flag.message)) for b in everything.blocks for flag in b.flags}
     )
     custom[FLAG_COUNT_PROPERTY] = len(flags)  # present even when 0: this export lists its flag lines
     for prefix, values in ((KEYS_PROPERTY, keys), (ENGLISH_PROPERTY, english), (FLAGS_PROPERTY, flags)):

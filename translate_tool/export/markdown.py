@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..article import Article, Block, BlockKind, Flag
-from ..briefing import FORMAT_NAME, FORMAT_VERSION
+from ..briefing import FORMAT_NAME, FORMAT_VERSION, clean_text
 from . import (
     STATUS_MARK,
     briefing_title,
@@ -46,10 +46,10 @@ _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
 # underlines, ordered lists ("12." / "12)"). Block quotes (">") are covered by &gt;.
 _LINE_START = re.compile(r"^([ \t]*)([#+\-=])")
 _ORDERED = re.compile(r"^([ \t]*\d{1,9})([.)])")
-# Lone surrogates cannot be written as UTF-8; NUL is not allowed in HTML.
-_UNWRITABLE = re.compile("[\x00\ud800-\udfff]")
-# Characters YAML does not allow raw (or reads as line breaks) though JSON leaves them raw.
-_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+# Characters YAML reads as line breaks or a BOM though JSON leaves them raw (the others YAML
+# refuses are replaced by the character rule first), and the characters that would start HTML
+# in a Markdown renderer that does not know front matter and shows it as text.
+_YAML_UNSAFE = re.compile("[\u2028\u2029\ufeff<>&]")
 
 
 def render_markdown(article: Article) -> str:
@@ -166,7 +166,7 @@ def escape_inline(text: str) -> str:
 
 
 def _escape_line(line: str) -> str:
-    line = _UNWRITABLE.sub("\ufffd", line.replace("\t", " "))
+    line = clean_text(line.replace("\t", " "))
     line = _INLINE_SPECIAL.sub(r"\\\1", line)
     line = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     line = _LINE_START.sub(r"\1\\\2", line)
@@ -199,9 +199,20 @@ def _flags(flags: list[Flag]) -> str:
 
 
 def _yaml_value(value: object) -> str:
-    """JSON is YAML; escape the few characters YAML refuses raw even inside quotes."""
-    text = json.dumps(value, ensure_ascii=False)
+    """JSON is YAML; escape the few characters YAML refuses raw, and `< > &` so no HTML gets through."""
+    text = json.dumps(_cleaned(value), ensure_ascii=False)
     return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _cleaned(value: object) -> object:
+    """`value` with the character rule applied to every string in it."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _cleaned(item) for key, item in value.items()}
+    return value
 
 
 def _flag_list(article: Article, first_row: int) -> list[dict[str, object]]:

@@ -61,12 +61,13 @@ def sniff(data: bytes, name: str = "input") -> str:
         if head.startswith(magic):
             raise InputError(f"{name}: unsupported format, {what} ({SUPPORTED})")
     probe = head
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: look at it as ASCII
+    wide = head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"))  # UTF-16/32 BOMs
+    if wide:  # UTF-16 or UTF-32: look at it as ASCII
         probe = head.replace(b"\x00", b"")
     probe = probe.removeprefix(b"\xef\xbb\xbf").removeprefix(b"\xff\xfe").removeprefix(b"\xfe\xff")
     if _HTML_START.match(probe) or (probe.lstrip().startswith(b"<") and _HTML_ANYWHERE.search(probe)):
         return "html"
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in head and not wide:
         raise InputError(f"{name}: unsupported format, a binary file ({SUPPORTED})")
     return "txt"
 

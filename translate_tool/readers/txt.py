@@ -1,4 +1,4 @@
-"""Plain-text articles: UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1256 Arabic."""
+"""Plain-text articles: UTF-8 (with or without BOM), UTF-16 or UTF-32 with BOM, or Windows-1256 Arabic."""
 
 from __future__ import annotations
 
@@ -13,11 +13,17 @@ UTF8_ARABIC_PAIR = re.compile(rb"[\xd8-\xdb][\x80-\xbf]")
 
 
 def decode_bytes(data: bytes, name: str = "input") -> str:
-    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1256 Arabic.
+    """Decode UTF-8 (with or without BOM), UTF-16 or UTF-32 with BOM, or Windows-1256 Arabic.
 
     cp1256 maps almost every byte to some character, so it is accepted only when the result
     reads as Arabic; anything else is refused rather than turned into mojibake.
     """
+    # UTF-32's little-endian BOM starts with UTF-16's, so it is tested first.
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        try:
+            return data.decode("utf-32")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name}: damaged UTF-32 text ({exc.reason})") from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")

@@ -33,8 +33,11 @@ SPACE_IN_TEXT = {w("tab"), w("br"), w("cr"), w("ptab")}
 INSERTIONS = (w("ins"), w("moveTo"))
 
 # Entities stay unexpanded, nothing is fetched, and no DTD is loaded; DOCTYPEs are refused anyway.
+# huge_tree lifts libxml2's 10 MB limit on one text node (a 10 MB single-paragraph article is one
+# w:t); what it guarded against is bounded here already: entities are refused before parsing,
+# and every part is refused above `safezip`'s size limit before it is decompressed.
 _PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False
+    resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False, dtd_validation=False
 )
 
 
