@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .briefing import clean_text
+from .briefing import clean_text, collapse_whitespace
 
 
 class BlockKind(str, enum.Enum):
@@ -97,7 +97,7 @@ def normalise_source(text: str) -> str:
     source had a control code, so the Arabic read back from it must give the same key.
     """
     text = unicodedata.normalize("NFC", clean_text(text)).replace("\u0640", "")  # tatweel is decoration
-    return " ".join(text.split())
+    return collapse_whitespace(text)
 
 
 def source_key(text: str) -> str:

@@ -91,6 +91,14 @@ def unsafe_count(text: str) -> int:
     return len(UNSAFE_CHARACTERS.findall(text))
 
 
+_WHITESPACE = re.compile(r"\s+")  # \s is exactly what str.split() splits on
+
+
+def collapse_whitespace(text: str) -> str:
+    """`" ".join(text.split())` without a list of every word: a 10 MB passage is one string."""
+    return _WHITESPACE.sub(" ", text).strip(" ")
+
+
 def clean_field(text: str, limit: int = PROPERTY_MAX) -> str:
     """A one-line field: the rule applied, whitespace runs as one space, at most `limit` characters.
 
@@ -143,7 +151,7 @@ def row_bookmark(key: str, occurrence: int = 1) -> str:
 
 def normalise_english(text: str) -> str:
     """English as compared on review import: the character rule, NFC, whitespace runs as one space."""
-    return " ".join(unicodedata.normalize("NFC", clean_text(text)).split())
+    return collapse_whitespace(unicodedata.normalize("NFC", clean_text(text)))
 
 
 def english_fingerprint(text: str) -> str:
