@@ -32,9 +32,9 @@ ARABIC = st.text(alphabet="ابتثجحخدذرزسشصضطظعغفقكلمنه�
 
 
 def _xml_safe(text: str) -> str:
-    from translate_tool.briefing import xml_safe
+    from translate_tool.briefing import clean_text
 
-    return xml_safe(text)
+    return clean_text(text)
 
 
 @given(english=ANY_TEXT, correction=ANY_TEXT)

@@ -40,7 +40,7 @@ from lxml import etree
 
 from .. import APP_NAME, __version__
 from ..article import Article, Block, Origin, normalise_source
-from ..briefing import FORMAT_NAME, FORMAT_VERSION, english_fingerprint, xml_safe
+from ..briefing import FORMAT_NAME, FORMAT_VERSION, clean_text, english_fingerprint
 from . import (
     english_title,
     generated_at,
@@ -208,4 +208,4 @@ def _exported_rows(filenode, article: Article) -> None:
 
 
 def _clean(text: str) -> str:
-    return xml_safe(text)  # the one rule for characters XML cannot hold, shared with DOCX
+    return clean_text(text)  # the one rule for characters XML cannot hold, shared with DOCX
