@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from translate_tool.article import BlockKind, Flag, Origin
-from translate_tool.briefing import xml_safe
+from translate_tool.briefing import clean_text
 from translate_tool.export.docx import render_docx, render_docx_combined
 
 # English as a model or a reviewer may give it: tabs, line breaks, leading and trailing spaces,
@@ -24,7 +24,7 @@ english = st.text(
 
 def _docx_text(text: str) -> str:
     """The text python-docx reads back from a run written for `text` (tab as tab, CR/LF as LF)."""
-    return xml_safe(text).replace("\r", "\n")
+    return clean_text(text).replace("\r", "\n")
 
 
 @given(st.lists(english, min_size=3, max_size=3), english)

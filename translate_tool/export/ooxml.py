@@ -172,7 +172,7 @@ def run_text_xml(text: str) -> str:
     """A run's content for `text` as python-docx's `Run.text` writes it.
 
     A tab becomes `w:tab`, each CR or LF a `w:br`, the rest `w:t`, marked `xml:space="preserve"`
-    when it starts or ends with whitespace. `text` must already be XML-safe (`xml_safe`).
+    when it starts or ends with whitespace. `text` must already be XML-safe (`briefing.clean_text`).
     """
     out = []
     for part in _RUN_BREAKS.split(text):
