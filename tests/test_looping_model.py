@@ -58,8 +58,8 @@ def test_looping_model_export_review_and_reexport(tmp_path, capsys, looping_mode
 
     document = strict_docx(out / "article.docx")
     english = [row.cells[1].text for row in document.tables[0].rows[1:]]
-    assert len(english) == 2 and all(len(text) > 300 for text in english)  # it really loops
-    assert all("⚑" in text for text in english)
+    # It really loops (the engine bounds decoding by the source length, so loops end there).
+    assert len(english) == 2 and all("⚑ repeats" in text for text in english)
     assert len(document.core_properties.title) <= PROPERTY_MAX
 
     markdown = (out / "article.md").read_text(encoding="utf-8")
@@ -91,7 +91,7 @@ def test_looping_model_export_review_and_reexport(tmp_path, capsys, looping_mode
 def test_looping_model_translate_strict_and_combine(tmp_path, capsys, looping_model, article):
     code, stdout, err = run(capsys, "translate", article, "--model", looping_model)
     assert code == 0, err
-    assert len(stdout.split("\n\n")) == 2 and len(stdout) > 600
+    assert len(stdout.split("\n\n")) == 2
 
     out = tmp_path / "out"
     code, stdout, err = run(capsys, "export", article, "--model", looping_model, "--out-dir", out, "--strict")
