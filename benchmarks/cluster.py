@@ -31,7 +31,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
-from run import CORPUS, SCALE_MARK, ensure_model, isolated_env, loadavg  # noqa: E402
+from run import CORPUS, ensure_model, isolated_env, loadavg  # noqa: E402
 
 MARK, END = "<!-- cluster.py -->", "<!-- /cluster.py -->"
 
@@ -178,10 +178,7 @@ def main() -> None:
     report = opts.out.read_text(encoding="utf-8") if opts.out.exists() else "# Benchmarks\n"
     if MARK in report:
         report = re.sub(re.escape(MARK) + r".*?" + re.escape(END), lambda _: section, report, flags=re.S)
-    elif SCALE_MARK in report:  # before the scale section, which scale.py rewrites to the end
-        at = report.index(SCALE_MARK)
-        report = report[:at] + section + "\n\n" + report[at:]
-    else:
+    else:  # after run.py's sections: it keeps everything from the scale section on
         report = report.rstrip("\n") + "\n\n" + section + "\n"
     opts.out.write_text(report, encoding="utf-8")
     print(section)
