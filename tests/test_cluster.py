@@ -260,23 +260,17 @@ def local_export(synthetic_model, seed_path, tmp_path_factory):
     return inputs, document_texts(tmp / "out")
 
 
+def verbose_export(inputs: Path, model: Path, out: Path, *flags: str) -> subprocess.CompletedProcess:
+    """`export -v` without the memory, decoding where `flags` say."""
+    return cli("-v", "export", inputs, "--model", model, "--no-tm", "--out-dir", out, *flags)
+
+
 def test_export_on_a_two_worker_cluster_writes_the_documents_of_a_local_run(
     two_workers, synthetic_model, local_export, tmp_path
 ):
     address, _ = two_workers
     inputs, expected = local_export
-    run = cli(
-        "-v",
-        "export",
-        inputs,
-        "--model",
-        synthetic_model,
-        "--no-tm",
-        "--out-dir",
-        tmp_path / "out",
-        "--cluster",
-        address,
-    )
+    run = verbose_export(inputs, synthetic_model, tmp_path / "out", "--cluster", address)
     assert run.returncode == 0, run.stderr
     assert "decoding on tcp://127.0.0.1" in run.stderr and "2 workers" in run.stderr
     assert "loading model" not in run.stderr  # the client never loads the decoder
@@ -287,18 +281,7 @@ def test_export_with_local_workers_writes_the_documents_of_a_local_run(
     synthetic_model, local_export, tmp_path
 ):
     inputs, expected = local_export
-    run = cli(
-        "-v",
-        "export",
-        inputs,
-        "--model",
-        synthetic_model,
-        "--no-tm",
-        "--out-dir",
-        tmp_path / "out",
-        "--workers",
-        "2",
-    )
+    run = verbose_export(inputs, synthetic_model, tmp_path / "out", "--workers", "2")
     assert run.returncode == 0, run.stderr
     assert "decoding on a local cluster: 2 workers" in run.stderr
     assert document_texts(tmp_path / "out") == expected
