@@ -13,7 +13,7 @@ Three arms translate the same article with the same model and decoding settings:
       tokenised beforehand, with the batching translate-tool uses.
 
 The model is a synthetic package of the real Argos ar->en shape (transformer-base, int8, 32k
-vocabulary; `translate_tool.synthetic`), built once and cached in benchmarks/.cache/. Every
+vocabulary; `translate_tool.testing.synthetic`), built once and cached in benchmarks/.cache/. Every
 measurement runs in a fresh process (so argostranslate's paragraph cache starts empty and peak
 RSS is per arm), arms are interleaved a, b, c, a, b, c..., and any attempt to open a network
 connection aborts the run. Results go to BENCHMARKS.md. This is not a test; it takes a few
@@ -331,8 +331,8 @@ def worker_main(opts: argparse.Namespace) -> None:
 
 def ensure_model() -> tuple[Path, Path, dict]:
     """Build (once) the REAL-shaped synthetic package; return (.argosmodel, unpacked dir, info)."""
-    from translate_tool import synthetic
     from translate_tool.packages import load_package, unpack
+    from translate_tool.testing import synthetic
 
     shape, seed, bias = synthetic.REAL, 0, synthetic.REAL_EOS_BIAS
     digest = hashlib.sha256()
@@ -530,7 +530,7 @@ def render(report: dict) -> str:
         f"{s['threads']} busy threads): {report['load_after']}",
         f"- Input: `{report['input']}` ({b['counts']['sentences'][0]} sentences in "
         f"{report['blocks']} blocks, {src_tokens} source tokens)",
-        f"- Model: synthetic Argos ar→en package from `translate_tool.synthetic` with the real package's "
+        f"- Model: synthetic Argos ar→en package from `translate_tool.testing.synthetic` with the real package's "
         f"shape: {shape.layers}+{shape.layers} layers, d_model {shape.d_model}, {shape.heads} heads, "
         f"FFN {shape.ffn}, vocabulary {shape.vocab_size}, {shape.quantization}; random weights "
         f"(seed {model['seed']}), EOS logit bias {model['eos_bias']}; model.bin + vocabulary "
@@ -619,7 +619,7 @@ def render(report: dict) -> str:
         "```",
         "",
         "The first run builds the synthetic model (a few seconds) into `benchmarks/.cache/` (git-ignored); "
-        "later runs reuse it until `translate_tool/synthetic.py` or the seed article changes. No network "
+        "later runs reuse it until `translate_tool/testing/synthetic.py` or the seed article changes. No network "
         "is needed. Keep the machine otherwise idle: with 2 cores, any other load shows up directly "
         "in the figures (the load average is recorded above for that reason). `--input` takes "
         "another article; `--repeats`, `--threads` and `--out` do what they say.",

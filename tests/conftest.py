@@ -53,7 +53,7 @@ def seed_path() -> Path:
 @pytest.fixture(scope="session")
 def synthetic_model(tmp_path_factory) -> Path:
     """A real .argosmodel with random weights and a sentencepiece model trained on the seed."""
-    from translate_tool.synthetic import build_package
+    from translate_tool.testing.synthetic import build_package
 
     out = tmp_path_factory.mktemp("model") / "translate-ar_en-1_9.argosmodel"
     return build_package(out, SEED.read_text(encoding="utf-8"))

@@ -35,7 +35,7 @@ def test_normal_outputs_are_unchanged_by_the_bound(synthetic_model, tmp_path, se
 
 @pytest.fixture(scope="module")
 def looping_model(tmp_path_factory, seed_path):
-    from translate_tool.synthetic import build_package
+    from translate_tool.testing.synthetic import build_package
 
     out = tmp_path_factory.mktemp("looping") / "translate-ar_en-1_9.argosmodel"
     return build_package(out, seed_path.read_text(encoding="utf-8"), eos_bias=LOOPING_EOS_BIAS)

@@ -28,7 +28,7 @@ ARTICLE = (
 
 @pytest.fixture(scope="module")
 def looping_model(tmp_path_factory) -> Path:
-    from translate_tool.synthetic import build_package
+    from translate_tool.testing.synthetic import build_package
 
     out = tmp_path_factory.mktemp("looping") / "translate-ar_en-1_9.argosmodel"
     return build_package(out, SEED.read_text(encoding="utf-8"), looping=True)

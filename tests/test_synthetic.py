@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from translate_tool.synthetic import TINY, TINY_EOS_BIAS, build_package
+from translate_tool.testing.synthetic import TINY, TINY_EOS_BIAS, build_package
 
 SEED_ARTICLE = Path(__file__).resolve().parent.parent / "seeds" / "000_ab347057d505572f.txt"
 
