@@ -77,8 +77,7 @@ class ExportOptions(TranslateOptions):
     formats: Sequence[str] = DEFAULT_FORMATS
     combine: str | None = None  # one briefing OUT_DIR/NAME.* with a section per article
     # Without --combine, an article found in an input folder whose documents carry the build
-    # stamp it would get now (stamps.py) is skipped, unless `rebuild`. Needs the memory: without
-    # it nothing is known about the English before translating, so everything is exported.
+    # stamp it would get now (stamps.py, `_Builds`) is skipped, unless `rebuild`.
     rebuild: bool = False
 
 
@@ -144,7 +143,7 @@ def export(
     written; each file is replaced atomically.
     """
     from .checks import summary, summary_line
-    from .export import COMBINED, EXPORTERS
+    from .export import EXPORTERS
     from .files import check_out_dir, refuse_open, write_atomic
     from .readers import expand_inputs, read_article
 
@@ -157,34 +156,62 @@ def export(
     refuse_open([out_dir / (stem + EXPORTERS[fmt][1]) for fmt in formats for stem in stems], options.force)
     glossary = options.glossary()
     tm_path = options.memory_path()
-    incremental = options.combine is None and tm_path is not None
-    # Only articles found in a folder named as input are skipped when up to date (`export DIR`,
-    # the daily inbox); a file named on its own is always exported.
-    folders = {Path(p).resolve() for p in inputs if Path(p).is_dir()}
     with contextlib.ExitStack() as stack:
         articles = [read_article(path, require_arabic=not options.force) for path in paths]
         model = ModelRef(options.model, options.beam_size, stack, glossary, translator, options.decoding())
-        label = model.label() if incremental else None
-        digests = {id(a): stamps.source_digest(a.source_path) for a in articles} if incremental else {}
-
-        def outdated(article: Article) -> bool:
-            if article.source_path.resolve().parent not in folders:
-                return True
-            if options.rebuild or any(not b.target for b in article.blocks):
-                return True  # something still needs the model: its English is not known yet
-            stamp = stamps.build_stamp(article, digests[id(article)], label)
-            targets = [out_dir / (article.source_path.stem + EXPORTERS[f][1]) for f in formats]
-            return any(stamps.recorded_stamp(t) != stamp for t in targets)
-
+        builds = _Builds(inputs, options, model, articles) if options.combine is None and tm_path else None
         todo, pending = translate_and_check(
-            articles, model, tm_path, progress, outdated if incremental else None
+            articles, model, tm_path, progress, builds.outdated if builds else None
         )
     generated = datetime.now(timezone.utc).replace(microsecond=0)
     for article in todo:
         article.generated_at = generated
-        if incremental:
-            article.build = stamps.build_stamp(article, digests[id(article)], label)
+        if builds:
+            article.build = builds.stamp(article)
     # Render everything before writing anything: a rendering failure leaves old exports alone.
+    written = [write_atomic(target, data) for target, data in _render(articles, todo, options, formats)]
+    flagged, _ = summary(articles)
+    kept = {id(a) for a in todo}
+    skipped = [a.source_path for a in articles if id(a) not in kept]
+    return ExportResult(written, articles, flagged, summary_line(articles), pending, skipped)
+
+
+class _Builds:
+    """Incremental runs: which articles of an input folder have up-to-date documents (stamps.py).
+
+    Only articles found in a folder named as input are skipped when up to date (`export DIR`,
+    the daily inbox); a file named on its own is always exported. Needs the memory: without it
+    nothing is known about the English before translating, so everything is exported.
+    """
+
+    def __init__(self, inputs: Sequence[Path | str], options: ExportOptions, model: ModelRef, articles):
+        self.options = options
+        self.folders = {Path(p).resolve() for p in inputs if Path(p).is_dir()}
+        self.label = model.label()
+        self.digests = {id(a): stamps.source_digest(a.source_path) for a in articles}
+
+    def stamp(self, article: Article) -> str:
+        return stamps.build_stamp(article, self.digests[id(article)], self.label)
+
+    def outdated(self, article: Article) -> bool:
+        from .export import EXPORTERS
+
+        if article.source_path.resolve().parent not in self.folders:
+            return True
+        if self.options.rebuild or any(not b.target for b in article.blocks):
+            return True  # something still needs the model: its English is not known yet
+        out_dir = Path(self.options.out_dir)
+        suffixes = [EXPORTERS[f][1] for f in tuple(self.options.formats) or DEFAULT_FORMATS]
+        stamp = self.stamp(article)
+        stem = output_stem(article.source_path.stem)  # the name `_render` writes
+        return any(stamps.recorded_stamp(out_dir / (stem + s)) != stamp for s in suffixes)
+
+
+def _render(articles: list[Article], todo: list[Article], options: ExportOptions, formats: tuple[str, ...]):
+    """(target, content) of every document of the run, in the order they are written."""
+    from .export import COMBINED, EXPORTERS
+
+    out_dir = Path(options.out_dir)
     documents: list[tuple[Path, bytes | str]] = []
     for fmt in formats:
         render, suffix = EXPORTERS[fmt]
@@ -193,8 +220,4 @@ def export(
             documents.append((out_dir / (name + suffix), COMBINED[fmt](articles, options.combine)))
         else:
             documents.extend((out_dir / (output_stem(a.source_path.stem) + suffix), render(a)) for a in todo)
-    written = [write_atomic(target, data) for target, data in documents]
-    flagged, _ = summary(articles)
-    kept = {id(a) for a in todo}
-    skipped = [a.source_path for a in articles if id(a) not in kept]
-    return ExportResult(written, articles, flagged, summary_line(articles), pending, skipped)
+    return documents

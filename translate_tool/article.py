@@ -7,7 +7,6 @@ fields of the blocks and hands the same article on; exporters only read it.
 from __future__ import annotations
 
 import enum
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .briefing import clean_text, collapse_whitespace
+from .text import short_sha1
 
 
 class BlockKind(str, enum.Enum):
@@ -101,7 +101,7 @@ def normalise_source(text: str) -> str:
 
 
 def source_key(text: str) -> str:
-    return hashlib.sha1(normalise_source(text).encode("utf-8")).hexdigest()[:16]
+    return short_sha1(normalise_source(text), 16)
 
 
 # --- text helpers every stage shares ----------------------------------------------------

@@ -22,10 +22,11 @@ this module, not the Word writer.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import unicodedata
+
+from .text import short_sha1
 
 FORMAT_NAME = "translate-tool briefing"
 FORMAT_VERSION = 1
@@ -133,7 +134,7 @@ def output_stem(stem: str) -> str:
     kept = " ".join(_NOT_IN_NAME.sub("", stem).split()).strip(". ")
     if kept and kept == stem and len(stem.encode("utf-8")) <= STEM_MAX_BYTES:
         return stem
-    digest = hashlib.sha1(os.fsencode(stem)).hexdigest()[:STEM_HASH_HEX]
+    digest = short_sha1(os.fsencode(stem), STEM_HASH_HEX)
     room = STEM_MAX_BYTES - STEM_HASH_HEX - 1
     cut = kept.encode("utf-8")[:room].decode("utf-8", errors="ignore").rstrip(". ")
     return f"{cut or 'article'}-{digest}"
@@ -156,4 +157,4 @@ def normalise_english(text: str) -> str:
 
 def english_fingerprint(text: str) -> str:
     """A short hash of `normalise_english(text)`, stored per row to spot a reviewer's changes."""
-    return hashlib.sha1(normalise_english(text).encode("utf-8")).hexdigest()[:FINGERPRINT_HEX]
+    return short_sha1(normalise_english(text), FINGERPRINT_HEX)

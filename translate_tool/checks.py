@@ -49,6 +49,7 @@ from decimal import Decimal
 from .article import Article, Block, Flag, Origin, has_content
 from .briefing import unsafe_count
 from .glossary import Glossary, has_english
+from .text import plural
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def check_characters(source: str, target: str) -> Flag | None:
     count = unsafe_count(source) + unsafe_count(target)
     if not count:
         return None
-    what = f"{count} character{'s' if count != 1 else ''}"
+    what = plural(count, "character")
     return Flag("characters", f"{what} a document cannot hold (control codes, noncharacters) shown as �")
 
 
@@ -157,7 +158,7 @@ def summary_line(articles: Sequence[Article]) -> str:
     if not flagged:
         return f"none of the {total} passages was flagged" if total != 1 else "the passage was not flagged"
     verb = "needs" if flagged == 1 else "need"
-    return f"{flagged} of {total} passage{'s' if total != 1 else ''} {verb} attention"
+    return f"{flagged} of {plural(total, 'passage')} {verb} attention"
 
 
 # --- translate-toolkit -----------------------------------------------------------------
@@ -422,7 +423,7 @@ def check_arabic(target: str) -> Flag | None:
     words = [w for w in ARABIC_RUN.findall(target) if any(unicodedata.category(c).startswith("L") for c in w)]
     if not words:
         return None
-    count = f"{len(words)} word{'s' if len(words) != 1 else ''}"
+    count = plural(len(words), "word")
     return Flag("arabic", f"Arabic text left in the English ({count})")
 
 

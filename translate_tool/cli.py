@@ -20,6 +20,7 @@ import click
 
 from . import __version__
 from .errors import Flagged, MemoryPending, TranslateToolError
+from .text import plural
 
 log = logging.getLogger("translate_tool")
 
@@ -240,12 +241,7 @@ def export(
     from .api import export as run_export
 
     options = ExportOptions(
-        model=model,
-        beam_size=beam_size,
-        force=force,
-        use_memory=not no_tm,
-        tm_path=tm_path,
-        glossary_files=glossary_files,
+        **_translation(model, beam_size, force, tm_path, no_tm, glossary_files),
         out_dir=out_dir,
         formats=formats or DEFAULT_FORMATS,
         combine=combine,
@@ -270,6 +266,18 @@ def export(
         raise Flagged(f"--strict: {result.summary}")
 
 
+def _translation(model, beam_size, force, tm_path, no_tm, glossary_files) -> dict:
+    """The `translation_options` every translating command takes, as `api.TranslateOptions` fields."""
+    return {
+        "model": model,
+        "beam_size": beam_size,
+        "force": force,
+        "use_memory": not no_tm,
+        "tm_path": tm_path,
+        "glossary_files": glossary_files,
+    }
+
+
 @cli.command()
 @click.argument("input", type=click.Path(path_type=Path, allow_dash=True))
 @model_option
@@ -292,14 +300,7 @@ def translate(
     from .api import TranslateOptions
     from .api import translate as run_translate
 
-    options = TranslateOptions(
-        model=model,
-        beam_size=beam_size,
-        force=force,
-        use_memory=not no_tm,
-        tm_path=tm_path,
-        glossary_files=glossary_files,
-    )
+    options = TranslateOptions(**_translation(model, beam_size, force, tm_path, no_tm, glossary_files))
     source = sys.stdin.buffer.read() if str(input) == "-" else input
     article = run_translate(source, options, progress=_progress_bar(state))
     click.echo("\n\n".join(block.target for block in article.blocks))
@@ -648,7 +649,7 @@ def review_import(reviewed: Path, take_theirs: bool, tm_path: Path | None) -> No
     if counts.conflicts:
         n = len(counts.conflicts)
         raise ReviewConflict(
-            f"{n} row{'s' if n != 1 else ''} in conflict kept the memory's English; choose with "
+            f"{plural(n, 'row')} in conflict kept the memory's English; choose with "
             "`review import --take-theirs` or `tm resolve`"
         )
 

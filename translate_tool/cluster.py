@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError, ModelError, NetworkError
+from .text import plural
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class ClusterSpec:
         stack.enter_context(model_on_workers(client, package_path))
         workers = worker_count(client)
         where = self.address or "a local cluster"
-        log.info("decoding on %s: %d worker%s", where, workers, "s" if workers != 1 else "")
+        log.info("decoding on %s: %s", where, plural(workers, "worker"))
         # Two batches per worker: one decoding, one waiting, so no worker idles between batches.
         return ClusterDecoder(client, in_flight=2 * workers)
 

@@ -35,6 +35,7 @@ from . import APP_NAME
 from .article import has_arabic, has_content
 from .errors import InputError
 from .files import read_user_file
+from .text import plural, short_sha1
 
 # Spelling variants folded to one letter before matching.
 LETTER_MAP = {
@@ -190,10 +191,9 @@ class Glossary:
 
     def fingerprint(self) -> str:
         """A short hash of the terms: machine text made with another glossary is not reused."""
-        import hashlib
 
         pairs = sorted((key, term.english) for key, term in self._terms.items())
-        return hashlib.sha1(repr(pairs).encode("utf-8")).hexdigest()[:8]
+        return short_sha1(repr(pairs), 8)
 
     def __iter__(self) -> Iterator[Term]:
         return iter(self._terms.values())
@@ -306,7 +306,7 @@ def parse_glossary(text: str, name: str = "glossary") -> list[Term]:
         if first_row and len(cells) >= 2 and _is_header(cells):
             continue
         if len(cells) != 2 or not all(cells):
-            found = f"{len(cells)} column{'s' if len(cells) != 1 else ''}"
+            found = plural(len(cells), "column")
             hint = " (quote the English if it contains a comma)" if len(cells) > 2 else ""
             raise InputError(
                 f"{name}:{line}: expected two non-empty columns, arabic,english; found {found}{hint}"

@@ -25,6 +25,7 @@ from .engine import Hypothesis, Progress, Translator
 from .errors import InputError
 from .glossary import Glossary, TermMatch, missing_english, needs_translation, protect, splice, split_around
 from .segment import split_sentences
+from .text import plural
 
 if TYPE_CHECKING:
     from .memory import TranslationMemory
@@ -41,7 +42,7 @@ def no_progress(total: int, label: str) -> contextlib.AbstractContextManager[Pro
 
 
 CONFLICT_FLAG = (
-    "reviewers disagree on this passage ({n} unresolved version{s}); see `translate-tool tm history`"
+    "reviewers disagree on this passage ({versions}); see `translate-tool tm history`"
 )
 
 
@@ -102,7 +103,7 @@ def _flag_conflicts(memory: TranslationMemory, blocks: list[Block]) -> None:
         pending = conflicts.get(normalise_source(block.source))
         if pending:
             n = len(pending)
-            block.flags.append(Flag("conflict", CONFLICT_FLAG.format(n=n, s="s" if n != 1 else "")))
+            block.flags.append(Flag("conflict", CONFLICT_FLAG.format(versions=plural(n, "unresolved version"))))
 
 
 def segment(block: Block) -> Block:
@@ -337,7 +338,7 @@ def translate_and_check(
         log.info("translation memory: %d reviewed, %d reused", applied.reviewed, applied.memory)
     todo = [a for a in articles if keep(a)] if keep is not None else list(articles)
     total = count_pending_sentences(todo, model.glossary)
-    label = f"Translating {len(todo)} article{'s' if len(todo) != 1 else ''}, sentences"
+    label = f"Translating {plural(len(todo), 'article')}, sentences"
     with progress(total, label) as update:
         translate_articles(todo, model.load, update, glossary=model.glossary)
     pending = None

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 
+from .. import text
 from ..article import Article, Block, Origin
+from ..text import plural
 
 # A short mark per row for where its English came from, and the words the legend uses.
 STATUS_MARK = {Origin.MACHINE: "MT", Origin.MEMORY: "MEM", Origin.IMPORTED: "TM", Origin.REVIEWED: "REV"}
@@ -61,14 +63,12 @@ def review_status(article: Article) -> str:
 
 def as_utc(moment: datetime) -> datetime:
     """`moment` in UTC to the second; a naive datetime is taken to be UTC already."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).replace(microsecond=0)
+    return text.as_utc(moment).replace(microsecond=0)
 
 
 def iso_utc(moment: datetime | None) -> str:
     """`2024-05-01T09:30:00Z`, or "not recorded"."""
-    return "not recorded" if moment is None else as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return "not recorded" if moment is None else text.utc_stamp(moment)
 
 
 def english_title(article: Article) -> str:
@@ -134,7 +134,7 @@ def qa_entries(article: Article, first_row: int = 1) -> tuple[list[tuple[str, st
 
 
 def qa_more(left_out: int) -> str:
-    return f"… and {left_out} more flagged passage{'s' if left_out != 1 else ''}"
+    return f"… and {plural(left_out, 'more flagged passage')}"
 
 
 def row_span(first_row: int, count: int) -> str:

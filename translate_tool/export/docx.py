@@ -48,6 +48,7 @@ from ..briefing import (
     english_fingerprint,
     row_bookmark,
 )
+from ..text import plural
 from . import (
     STATUS_MARK,
     as_utc,
@@ -142,7 +143,7 @@ def render_docx_combined(articles: Sequence[Article], name: str) -> bytes:
             ("Rows", row_span(rows.next, len(article.blocks))),
         ]
         _add_article(document, article, rows, facts, legend=False, index=index)
-    count = f"{len(articles)} article{'s' if len(articles) != 1 else ''}"
+    count = plural(len(articles), "article")
     _set_properties(document, articles, title, f"Translations of {count}", combined=True)
     return _save(document, rows)
 
@@ -356,7 +357,7 @@ def _add_cover(document, articles: list[Article], title: str, everything: Articl
     _add_fact(
         document,
         "Articles",
-        f"{len(articles)}, with {passages} passage{'s' if passages != 1 else ''} in all",
+        f"{len(articles)}, with {plural(passages, 'passage')} in all",
     )
     _add_fact(document, "Generated", iso_utc(generated_at(articles)))
     _add_fact(document, "Model", models_used(articles))
@@ -382,7 +383,7 @@ def _add_cover(document, articles: list[Article], title: str, everything: Articl
         details.add_break(WD_BREAK.LINE)
         details.add_text(
             clean_text(
-                f"{article.name} · {passages} passage{'s' if passages != 1 else ''} "
+                f"{article.name} · {plural(passages, 'passage')} "
                 f"({row_range(first_row, passages)}) · "
                 + (f"⚑ {flagged} flagged" if flagged else "none flagged")
             )

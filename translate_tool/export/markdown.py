@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..article import Article, Block, BlockKind, Flag
 from ..briefing import FORMAT_NAME, FORMAT_VERSION, clean_text
+from ..text import plural
 from . import (
     STATUS_MARK,
     briefing_title,
@@ -74,8 +75,8 @@ def render_markdown_combined(articles: Sequence[Article], name: str) -> str:
     out.append("")
     passages = len(everything.blocks)
     facts = [
-        f"{len(articles)} article{'s' if len(articles) != 1 else ''}, "
-        f"{passages} passage{'s' if passages != 1 else ''} in all",
+        f"{plural(len(articles), 'article')}, "
+        f"{plural(passages, 'passage')} in all",
         f"generated {iso_utc(generated_at(articles))}",
         f"model {models_used(articles)}",
     ]
@@ -87,7 +88,7 @@ def render_markdown_combined(articles: Sequence[Article], name: str) -> str:
     for index, (article, first) in enumerate(zip(articles, firsts, strict=True), start=1):
         count, flagged = len(article.blocks), flagged_count(article)
         details = (
-            f"{article.name} · {count} passage{'s' if count != 1 else ''} ({row_range(first, count)}) · "
+            f"{article.name} · {plural(count, 'passage')} ({row_range(first, count)}) · "
             + (f"⚑ {flagged} flagged" if flagged else "none flagged")
         )
         link = f"[{escape_inline(english_title(article))}](#{ANCHOR}{index})"

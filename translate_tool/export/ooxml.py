@@ -24,6 +24,7 @@ from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 
 from ..ooxml_ns import CUSTOM_PROPS_NS, VT_NS
+from ..text import utc_stamp
 
 # Child order of the property elements we touch (ECMA-376 part 1, 17.3.1.26, 17.3.2.28,
 # 17.4.82, 17.4.70). python-docx knows these sequences but deletes them after class creation.
@@ -330,7 +331,7 @@ def _vt_value(value: object) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
-        stamp = value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = utc_stamp(value)
         return f"<vt:filetime>{stamp}</vt:filetime>"
     return f"<vt:lpwstr>{escape(str(value))}</vt:lpwstr>"
 

@@ -41,11 +41,11 @@ from ..briefing import (
 from ..errors import InputError
 from ..ooxml_ns import STRICT_W_NS, w
 from ..safezip import UntrustedZip, open_untrusted
+from ..text import utc_stamp
 from . import ooxml
 from .core import ExportedRow, Provenance, ReadRow, ReviewDocument
 
 EXPORTER = "translate-tool"  # the exporter's lastModifiedBy: nobody has saved the file since
-UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 # A long briefing's document.xml is a few MB; Word documents with pictures stay far below the total.
 MAX_PART_BYTES = 50 * 1024 * 1024  # any one part we read (document.xml, styles.xml, ...)
@@ -92,7 +92,7 @@ def _file_provenance(path: Path, core: ooxml.CoreProperties) -> Provenance:
     author = "" if core.last_modified_by in ("", EXPORTER) else core.last_modified_by
     when = utc(core.modified) if author and core.modified != core.created else ""
     if not when:
-        when = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime(UTC_FORMAT)
+        when = utc_stamp(datetime.fromtimestamp(path.stat().st_mtime, timezone.utc))
     return Provenance(author, when, str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
 
 
@@ -102,9 +102,7 @@ def utc(stamp: str) -> str:
         moment = datetime.fromisoformat(stamp.strip())
     except ValueError:
         return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime(UTC_FORMAT)
+    return utc_stamp(moment)
 
 
 def _tracked_provenance(cell: etree._Element | None) -> Provenance:

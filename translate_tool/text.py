@@ -1,0 +1,33 @@
+"""Small text helpers shared by messages, documents and the memory: plurals, UTC stamps, short hashes."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # ISO 8601 in UTC, to the second: what every stamp of ours uses
+
+
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """`plural(1, "passage")` is "1 passage", `plural(2, "passage")` is "2 passages"."""
+    return f"{count} {noun if count == 1 else plural_form or noun + 's'}"
+
+
+def as_utc(moment: datetime) -> datetime:
+    """`moment` in UTC; a naive datetime is taken to be UTC already."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def utc_stamp(moment: datetime | None = None) -> str:
+    """`moment` (default: now) as "2026-12-02T14:15:52Z"."""
+    return as_utc(moment or datetime.now(timezone.utc)).strftime(UTC_FORMAT)
+
+
+def short_sha1(data: str | bytes, hex_digits: int) -> str:
+    """The first `hex_digits` hex digits of the SHA-1 of `data` (text is hashed as UTF-8).
+
+    For names and fingerprints, not for security: a collision costs a mismatched row key or
+    name, which the callers check for.
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return hashlib.sha1(raw).hexdigest()[:hex_digits]
