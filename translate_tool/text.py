@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # ISO 8601 in UTC, to the second: what every stamp of ours uses
@@ -21,6 +23,16 @@ def as_utc(moment: datetime) -> datetime:
 def utc_stamp(moment: datetime | None = None) -> str:
     """`moment` (default: now) as "2026-12-02T14:15:52Z"."""
     return as_utc(moment or datetime.now(timezone.utc)).strftime(UTC_FORMAT)
+
+
+def number_repeats(names: Iterable[str], mark: Callable[[str, int], str]) -> list[str]:
+    """`names` with the n-th repeat of a name (n ≥ 2) written `mark(name, n)`, so all differ."""
+    seen: Counter[str] = Counter()
+    out = []
+    for name in names:
+        seen[name] += 1
+        out.append(name if seen[name] == 1 else mark(name, seen[name]))
+    return out
 
 
 def short_sha1(data: str | bytes, hex_digits: int) -> str:

@@ -137,6 +137,35 @@ def qa_more(left_out: int) -> str:
     return f"… and {plural(left_out, 'more flagged passage')}"
 
 
+def first_rows(articles: Sequence[Article]) -> list[int]:
+    """The row number each article's table starts at, rows numbered through the briefing."""
+    firsts, row = [], 1
+    for article in articles:
+        firsts.append(row)
+        row += len(article.blocks)
+    return firsts
+
+
+def contents_details(article: Article, first_row: int) -> str:
+    """An article's line in a combined briefing's contents: file, passages, rows, flags."""
+    count, flagged = len(article.blocks), flagged_count(article)
+    return f"{article.name} · {plural(count, 'passage')} ({row_range(first_row, count)}) · " + (
+        f"⚑ {flagged} flagged" if flagged else "none flagged"
+    )
+
+
+def article_facts(article: Article, articles: Sequence[Article], first_row: int) -> list[tuple[str, str]]:
+    """The facts above an article's section in a combined briefing; its model only if they differ."""
+    facts = [("Source file", article.name)]
+    if len({a.model for a in articles if a.model}) > 1:
+        facts.append(("Model", article.model or "not recorded"))
+    facts += [
+        ("Paragraphs", str(len(article.paragraphs))),
+        ("Rows", row_span(first_row, len(article.blocks))),
+    ]
+    return facts
+
+
 def row_span(first_row: int, count: int) -> str:
     """`40–45` for an article's rows (`40` for one, `none` for none)."""
     if count <= 1:

@@ -51,10 +51,12 @@ from ..briefing import (
 from ..text import plural
 from . import (
     STATUS_MARK,
+    article_facts,
     as_utc,
     briefing_title,
+    contents_details,
     english_title,
-    flagged_count,
+    first_rows,
     generated_at,
     iso_utc,
     models_used,
@@ -64,8 +66,6 @@ from . import (
     qa_more,
     review_notice,
     review_status,
-    row_range,
-    row_span,
     status_legend,
     whole,
 )
@@ -133,15 +133,8 @@ def render_docx_combined(articles: Sequence[Article], name: str) -> bytes:
     title = briefing_title(name)
     _add_cover(document, articles, title, everything)
     rows = _Rows(len(everything.blocks))
-    several_models = len({a.model for a in articles if a.model}) > 1
     for index, article in enumerate(articles, start=1):
-        facts = [("Source file", article.name)]
-        if several_models:
-            facts.append(("Model", article.model or "not recorded"))
-        facts += [
-            ("Paragraphs", str(len(article.paragraphs))),
-            ("Rows", row_span(rows.next, len(article.blocks))),
-        ]
+        facts = article_facts(article, articles, rows.next)
         _add_article(document, article, rows, facts, legend=False, index=index)
     count = plural(len(articles), "article")
     _set_properties(document, articles, title, f"Translations of {count}", combined=True)
@@ -370,27 +363,18 @@ def _add_cover(document, articles: list[Article], title: str, everything: Articl
 
     contents = document.add_heading("Contents", level=1)
     contents.paragraph_format.space_before = Pt(18)
-    first_row = 1
-    for index, article in enumerate(articles, start=1):
+    for index, (article, first) in enumerate(zip(articles, first_rows(articles), strict=True), start=1):
         entry = document.add_paragraph(style="List Number")
         entry.paragraph_format.space_after = Pt(6)
         link = entry.add_run(clean_text(english_title(article)))
         link.bold = True
         link.font.size = Pt(ENGLISH_PT + 1)
         ooxml.link_to_bookmark(link, f"{ARTICLE_BOOKMARK}{index}")
-        passages, flagged = len(article.blocks), flagged_count(article)
         details = entry.add_run()
         details.add_break(WD_BREAK.LINE)
-        details.add_text(
-            clean_text(
-                f"{article.name} · {plural(passages, 'passage')} "
-                f"({row_range(first_row, passages)}) · "
-                + (f"⚑ {flagged} flagged" if flagged else "none flagged")
-            )
-        )
+        details.add_text(clean_text(contents_details(article, first)))
         details.font.size = Pt(META_PT)
         details.font.color.rgb = GREY
-        first_row += passages
 
 
 # --- the passage table -----------------------------------------------------------------------
@@ -451,8 +435,6 @@ def _row_xml(number: int, bookmark: str, block: Block, widths: list[int], flag_s
     heading = block.kind is BlockKind.HEADING
     keep = "<w:keepNext/>" if heading else ""
     fill = HEADING_FILL if heading else None
-    bold = "<w:b/>" if heading else ""
-
     number_cell = ooxml.cell_xml(
         widths[0],
         f"<w:p>{ooxml.ppr_xml(keep)}"
@@ -463,7 +445,16 @@ def _row_xml(number: int, bookmark: str, block: Block, widths: list[int], flag_s
         f"<w:br/><w:t>{STATUS_MARK[block.origin]}</w:t></w:r></w:p>",
         fill=fill,
     )
+    whole = max(len(block.source), len(block.target)) <= KEEP_WHOLE_MAX_CHARS
+    row_props = "<w:trPr><w:cantSplit/></w:trPr>" if whole else ""
+    english_cell = _english_cell_xml(block, widths[1], flag_style, heading)
+    return f"<w:tr>{row_props}{number_cell}{english_cell}{_arabic_cell_xml(block, widths[2], heading)}</w:tr>"
 
+
+def _english_cell_xml(block: Block, width: int, flag_style: str, heading: bool) -> str:
+    """The English, then a flag line per flag; a flagged cell is shaded, with a bar down its left."""
+    keep, fill = ("<w:keepNext/>", HEADING_FILL) if heading else ("", None)
+    bold = "<w:b/>" if heading else ""
     english = (
         f'<w:p>{ooxml.ppr_xml(keep)}<w:r><w:rPr>{bold}<w:sz w:val="{ENGLISH_PT * 2}"/></w:rPr>'
         f"{ooxml.run_text_xml(clean_text(block.target.strip()))}</w:r></w:p>"
@@ -475,27 +466,27 @@ def _row_xml(number: int, bookmark: str, block: Block, widths: list[int], flag_s
             f'<w:r><w:rPr><w:i/><w:color w:val="{FLAG_HEX}"/><w:sz w:val="{(ENGLISH_PT - 2) * 2}"/></w:rPr>'
             f"{ooxml.run_text_xml(clean_text('⚑ ' + flag.message))}</w:r></w:p>"
         )
-    # A flagged English cell: shaded, with a thick bar down its left edge (see FLAG_BAR).
-    flagged = bool(block.flags)
-    english_cell = ooxml.cell_xml(
-        widths[1],
+    flagged = bool(block.flags)  # see FLAG_BAR
+    return ooxml.cell_xml(
+        width,
         english,
         fill=fill or (FLAG_FILL if flagged else None),
         left_border=(FLAG_BAR_PT, FLAG_BAR) if flagged else None,
     )
 
-    arabic_bold = "<w:b/><w:bCs/>" if heading else ""
-    arabic_cell = ooxml.cell_xml(
-        widths[2],
+
+def _arabic_cell_xml(block: Block, width: int, heading: bool) -> str:
+    """The Arabic as a right-to-left paragraph and run (bold in a heading row)."""
+    keep, fill = ("<w:keepNext/>", HEADING_FILL) if heading else ("", None)
+    bold = "<w:b/><w:bCs/>" if heading else ""
+    return ooxml.cell_xml(
+        width,
         f"<w:p>{ooxml.ppr_xml(keep + '<w:bidi/>')}<w:r><w:rPr>"
-        f'<w:rFonts w:cs="{ARABIC_FONT}" w:hint="cs"/>{arabic_bold}'
+        f'<w:rFonts w:cs="{ARABIC_FONT}" w:hint="cs"/>{bold}'
         f'<w:sz w:val="{ARABIC_PT * 2}"/><w:szCs w:val="{ARABIC_PT * 2}"/><w:rtl/><w:lang w:bidi="ar-SA"/>'
         f"</w:rPr>{ooxml.run_text_xml(clean_text(block.source))}</w:r></w:p>",
         fill=fill,
     )
-    whole = max(len(block.source), len(block.target)) <= KEEP_WHOLE_MAX_CHARS
-    row_props = "<w:trPr><w:cantSplit/></w:trPr>" if whole else ""
-    return f"<w:tr>{row_props}{number_cell}{english_cell}{arabic_cell}</w:tr>"
 
 
 def _add_flag_style(document) -> None:

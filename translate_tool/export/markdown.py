@@ -21,8 +21,11 @@ from ..briefing import FORMAT_NAME, FORMAT_VERSION, clean_text
 from ..text import plural
 from . import (
     STATUS_MARK,
+    article_facts,
     briefing_title,
+    contents_details,
     english_title,
+    first_rows,
     flagged_count,
     flagged_rows,
     generated_at,
@@ -33,8 +36,6 @@ from . import (
     qa_more,
     review_notice,
     review_status,
-    row_range,
-    row_span,
     status_legend,
     whole,
 )
@@ -69,7 +70,7 @@ def render_markdown_combined(articles: Sequence[Article], name: str) -> str:
     """
     articles = list(articles)
     everything = whole(articles)
-    firsts = _first_rows(articles)
+    firsts = first_rows(articles)
     out = [*_front_matter(_combined_meta(articles, name, firsts)), ""]
     out.append(f"# {escape_inline(briefing_title(name))}")
     out.append("")
@@ -86,33 +87,16 @@ def render_markdown_combined(articles: Sequence[Article], name: str) -> str:
     out += [escape_inline(f"Marks in the # column: {status_legend()}."), ""]
     out += ["## Contents", ""]
     for index, (article, first) in enumerate(zip(articles, firsts, strict=True), start=1):
-        count, flagged = len(article.blocks), flagged_count(article)
-        details = (
-            f"{article.name} · {plural(count, 'passage')} ({row_range(first, count)}) · "
-            + (f"⚑ {flagged} flagged" if flagged else "none flagged")
-        )
         link = f"[{escape_inline(english_title(article))}](#{ANCHOR}{index})"
-        out.append(f"{index}. {link} — {escape_inline(details)}")
+        out.append(f"{index}. {link} — {escape_inline(contents_details(article, first))}")
     out.append("")
     for index, (article, first) in enumerate(zip(articles, firsts, strict=True), start=1):
         title = escape_inline(english_title(article))
         out += [f'## <a id="{ANCHOR}{index}"></a>{index}. {title}', ""]
-        facts = [f"Source file: {article.name}", f"Paragraphs: {len(article.paragraphs)}"]
-        if len({a.model for a in articles if a.model}) > 1:
-            facts.append(f"Model: {article.model or 'not recorded'}")
-        facts.append(f"Rows: {row_span(first, len(article.blocks))}")
+        facts = [f"{label}: {value}" for label, value in article_facts(article, articles, first)]
         out += _article_body(article, first_row=first, legend=False, facts=facts)
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
-
-
-def _first_rows(articles: Sequence[Article]) -> list[int]:
-    """The row number each article's table starts at, rows numbered through the briefing."""
-    firsts, row = [], 1
-    for article in articles:
-        firsts.append(row)
-        row += len(article.blocks)
-    return firsts
 
 
 def _article_body(article: Article, first_row: int, legend: bool, facts: Sequence[str] = ()) -> list[str]:

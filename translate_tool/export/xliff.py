@@ -33,7 +33,6 @@ placed in the project's `tm/auto/` folder, which OmegaT applies to every exact m
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 from lxml import etree
@@ -41,6 +40,7 @@ from lxml import etree
 from .. import APP_NAME, __version__
 from ..article import Article, Block, Origin, normalise_source
 from ..briefing import FORMAT_NAME, FORMAT_VERSION, clean_text, english_fingerprint
+from ..text import number_repeats
 from . import (
     english_title,
     generated_at,
@@ -69,12 +69,7 @@ STATES: dict[Origin, tuple[str, str | None]] = {
 
 def unit_ids(blocks: Sequence[Block]) -> list[str]:
     """The `id` of each row's unit: its key, with `_2`, `_3`, ... for repeats of the same Arabic."""
-    seen: Counter[str] = Counter()
-    ids = []
-    for block in blocks:
-        seen[block.key] += 1
-        ids.append(block.key if seen[block.key] == 1 else f"{block.key}_{seen[block.key]}")
-    return ids
+    return number_repeats((block.key for block in blocks), lambda key, n: f"{key}_{n}")
 
 
 def render_xliff(article: Article, *, omegat: bool = False) -> bytes:
@@ -151,12 +146,7 @@ def _state(unit, state: str, qualifier: str | None, *, approved: bool) -> None:
 
 def _originals(articles: Sequence[Article]) -> list[str]:
     """A distinct `original` per article (XLIFF tools key files by it)."""
-    seen: Counter[str] = Counter()
-    out = []
-    for article in articles:
-        seen[article.name] += 1
-        out.append(article.name if seen[article.name] == 1 else f"{article.name} ({seen[article.name]})")
-    return out
+    return number_repeats((article.name for article in articles), lambda name, n: f"{name} ({n})")
 
 
 def _header(filenode, article: Article, name: str | None, omegat: bool) -> None:
