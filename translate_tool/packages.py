@@ -466,49 +466,19 @@ def install_from_index(
     is skipped with a note. The download goes to a temporary folder beside the installed
     packages and is removed whatever happens; a failure leaves any installed package alone.
     """
-    from . import downloads
-
-    location = index_location(index)
-    entries = [
-        e for e in read_index(location, allow_http) if (e.from_code, e.to_code) == (from_code, to_code)
-    ]
-    if not entries:
-        raise ModelError(f"the package index at {location} lists no {from_code}->{to_code} package")
-    entry = max(entries, key=lambda e: version_key(e.version))
-    if not entry.links:
-        raise PackageError(f"the index entry for {from_code}->{to_code} has no download link")
+    entry = _newest_entry(index_location(index), from_code, to_code, allow_http)
     expected = sha256 or entry.sha256
     if sha256 and entry.sha256 and sha256.lower() != entry.sha256:
         raise PackageError(f"--sha256 {sha256} differs from the index's checksum {entry.sha256}")
     root = root or packages_dir()
     root.mkdir(parents=True, exist_ok=True)
     clean_stale(root, DOWNLOAD_PREFIX)
-    failures: list[TranslateToolError] = []
     staging: Path | None = None
     try:
         with deferred():  # a stop signal cannot fall between creating and remembering it
             staging = Path(tempfile.mkdtemp(prefix=f"{DOWNLOAD_PREFIX}{os.getpid()}-", dir=root))
         dest = staging / "package.argosmodel"
-        for link in entry.links:
-            try:
-                downloads.download(
-                    link,
-                    dest,
-                    downloads.MAX_PACKAGE_BYTES,
-                    sha256=expected,
-                    progress=progress,
-                    allow_http=allow_http,
-                )
-                break
-            except TranslateToolError as exc:
-                log.info("%s", exc)
-                failures.append(exc)
-        else:
-            raise _worst(failures)(
-                f"no link of the {from_code}->{to_code} package worked: " + "; ".join(map(str, failures))
-            )
-        for skipped in failures:
-            log.warning("%s (used the next link)", skipped)
+        link = _download_first_working(entry, dest, expected, progress, allow_http)
         try:
             package = install_file(dest, root)
         except PackageError as exc:  # name the link, not our temporary file
@@ -519,6 +489,48 @@ def install_from_index(
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _newest_entry(location: str, from_code: str, to_code: str, allow_http: bool) -> IndexEntry:
+    """The index's newest from->to entry that has a download link."""
+    entries = [
+        e for e in read_index(location, allow_http) if (e.from_code, e.to_code) == (from_code, to_code)
+    ]
+    if not entries:
+        raise ModelError(f"the package index at {location} lists no {from_code}->{to_code} package")
+    entry = max(entries, key=lambda e: version_key(e.version))
+    if not entry.links:
+        raise PackageError(f"the index entry for {from_code}->{to_code} has no download link")
+    return entry
+
+
+def _download_first_working(
+    entry: IndexEntry,
+    dest: Path,
+    expected: str | None,
+    progress: Callable[[int, int], None] | None,
+    allow_http: bool,
+) -> str:
+    """Download `entry` to `dest` from the first of its links that works; that link."""
+    from . import downloads
+
+    failures: list[TranslateToolError] = []
+    for link in entry.links:
+        try:
+            downloads.download(
+                link, dest, downloads.MAX_PACKAGE_BYTES, sha256=expected, progress=progress, allow_http=allow_http
+            )
+            break
+        except TranslateToolError as exc:
+            log.info("%s", exc)
+            failures.append(exc)
+    else:
+        raise _worst(failures)(
+            f"no link of the {entry.from_code}->{entry.to_code} package worked: " + "; ".join(map(str, failures))
+        )
+    for skipped in failures:
+        log.warning("%s (used the next link)", skipped)
+    return link
 
 
 DOWNLOAD_PREFIX = ".download-"
