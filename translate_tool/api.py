@@ -91,6 +91,53 @@ class ExportResult:
     up_to_date: list[Path] = field(default_factory=list)  # inputs skipped: documents up to date
 
 
+# --- models ----------------------------------------------------------------------------------
+
+
+def installed_models() -> tuple[list, Path]:
+    """The installed model packages (`packages.Package`), and the folder they are looked for in."""
+    from .packages import installed_packages, packages_dir
+
+    return installed_packages(), packages_dir()
+
+
+def install_model(
+    file: Path | None = None,
+    *,
+    index: str | None = None,
+    sha256: str | None = None,
+    allow_http: bool = False,
+    progress=None,
+):
+    """Install the package `file`, or (file None) the ar->en package the index lists; the Package.
+
+    `index` is a URL or path (None: ARGOS_PACKAGE_INDEX, else Argos's own); `progress(done, size)`
+    is called as the download goes.
+    """
+    from .packages import install_file, install_from_index
+
+    if file is not None:
+        if allow_http:
+            raise InputError("--allow-http is for --from-index")
+        return install_file(Path(file), sha256=sha256)
+    return install_from_index("ar", "en", progress=progress, index=index, sha256=sha256, allow_http=allow_http)
+
+
+def evaluate(hypothesis: Path, reference: Path):
+    """chrF and BLEU of `hypothesis` (text, or a briefing's English) against `reference`."""
+    from .metrics import evaluate as score
+    from .metrics import read_segments
+
+    return score(read_segments(Path(hypothesis)), read_segments(Path(reference)))
+
+
+def default_memory_path() -> Path:
+    """Where the translation memory is when no path is given ($TRANSLATE_TOOL_TM, else user data)."""
+    from .memory import default_tm_path
+
+    return default_tm_path()
+
+
 def _check_targets(paths: Sequence[Path], options: ExportOptions) -> None:
     """Refuse a --combine name with folders in it, or two inputs that would write the same files."""
     combine = options.combine

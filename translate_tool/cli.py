@@ -146,9 +146,9 @@ def translation_options(command):
 
 
 def _tm_path(tm_path: Path | None, no_tm: bool = False) -> Path | None:
-    from .memory import default_tm_path
+    from .api import default_memory_path
 
-    return None if no_tm else (tm_path or default_tm_path())
+    return None if no_tm else (tm_path or default_memory_path())
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -318,11 +318,11 @@ def models() -> None:
 @models.command("list")
 def models_list() -> None:
     """Show the installed model packages."""
-    from .packages import installed_packages, packages_dir
+    from .api import installed_models
 
-    found = installed_packages()
+    found, folder = installed_models()
     if not found:
-        click.echo(f"No packages installed in {packages_dir()}.", err=True)
+        click.echo(f"No packages installed in {folder}.", err=True)
         click.echo("Install one with: translate-tool models install --from-index", err=True)
         return
     for package in found:
@@ -382,20 +382,15 @@ def models_install(
     On an air-gapped machine: copy the .argosmodel file over, then
       translate-tool models install translate-ar_en-1_9.argosmodel --sha256 HEX
     """
-    from .packages import install_file, install_from_index
+    from .api import install_model
 
     from_index = from_index or index is not None
     if bool(file) == from_index:
         raise click.UsageError("give either FILE or --from-index")
-    if file is not None:
-        if allow_http:
-            raise click.UsageError("--allow-http is for --from-index")
-        package = install_file(file, sha256=sha256)
-    else:
-        with _download_progress(state.quiet) as update:
-            package = install_from_index(
-                "ar", "en", progress=update, index=index, sha256=sha256, allow_http=allow_http
-            )
+    if file is not None and allow_http:
+        raise click.UsageError("--allow-http is for --from-index")
+    with _download_progress(state.quiet or file is not None) as update:
+        package = install_model(file, index=index, sha256=sha256, allow_http=allow_http, progress=update)
     click.echo(f"installed {package.label} ({package.from_code}->{package.to_code}) in {package.path}")
 
 
@@ -524,10 +519,9 @@ def evaluate(hypothesis: Path, reference: Path, fmt: str) -> None:
     """
     import json
 
-    from .metrics import evaluate as score
-    from .metrics import read_segments
+    from .api import evaluate as score
 
-    result = score(read_segments(hypothesis), read_segments(reference))
+    result = score(hypothesis, reference)
     if fmt == "json":
         click.echo(json.dumps(result.as_dict()))
     else:
