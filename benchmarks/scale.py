@@ -64,9 +64,14 @@ def word(i: int) -> str:
 
 
 def own_copy(text: str, i: int) -> str:
-    """The seed with every paragraph ending in a word of copy i's own: same size, no repeats."""
+    """The seed with every sentence ending in a word of copy i's own: same size, no repeats.
+
+    The word goes before the sentence's full stop, so it stays inside the sentence and the
+    run-wide de-duplication cannot fold copies together.
+    """
+    mark = word(i)
     lines = text.splitlines()
-    return "\n".join(f"{line} {word(i)}" if len(line) > 40 else line for line in lines) + "\n"
+    return "\n".join(re.sub(r"([.!؟])", rf" {mark}\1", line) if len(line) > 40 else line for line in lines) + "\n"
 
 
 def passages_file(path: Path, n: int) -> None:
@@ -80,20 +85,37 @@ def export(args: list[str], env: dict) -> dict:
     return wait_child([sys.executable, "-m", "translate_tool.cli", "-v", "export", *args], env)
 
 
+PEAK = "PEAK_RSS_KB "
+
+
+def peak_main(cmd: list[str]) -> None:
+    """`scale.py --peak CMD...`: run CMD and print its own peak RSS.
+
+    A child's `ru_maxrss` includes the memory of the process it was forked from, up to its
+    exec: a command forked straight from this (large) benchmark process would report this
+    process's size. Forked from this small one instead, it reports its own.
+    """
+    proc = subprocess.Popen(cmd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    print(f"{PEAK}{usage.ru_maxrss}", flush=True)
+    raise SystemExit(os.waitstatus_to_exitcode(status))
+
+
 def wait_child(cmd: list[str], env: dict) -> dict:
-    """Run one child to the end; its wall seconds, its own peak RSS (`wait4`), stdout and stderr."""
+    """Run one child to the end; its wall seconds, its own peak RSS, stdout and stderr."""
     start = time.perf_counter()
     # One pipe for both streams: reading two pipes one after the other can deadlock.
-    proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    wrapped = [sys.executable, __file__, "--peak", *cmd]
+    proc = subprocess.Popen(wrapped, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = proc.stdout.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.wait()
     wall = time.perf_counter() - start
     if proc.returncode:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{out[-3000:]}")
+    peak = [int(line[len(PEAK) :]) for line in out.splitlines() if line.startswith(PEAK)]
     return {
         "wall": wall,
-        "rss_mb": usage.ru_maxrss / 1024,
+        "rss_mb": peak[-1] / 1024,
         "stdout": out,
         "stderr": out,
         "loaded": "loading model" in out,
@@ -181,6 +203,8 @@ def main() -> None:
     parser.add_argument("--worker", choices=["zero", "looping"])
     parser.add_argument("--path", type=Path)
     parser.add_argument("--bounded", action="store_true")
+    if sys.argv[1:2] == ["--peak"]:
+        return peak_main(sys.argv[2:])
     opts = parser.parse_args()
     if opts.worker == "zero":
         return zero_worker(opts.path, opts.path.parent / "out")
@@ -246,8 +270,8 @@ def main() -> None:
         same.write_text("عنوان المقال\n\n" + "\n\n".join([sentence] * 500) + "\n", encoding="utf-8")
         print("the same sentence 500 times ...", file=sys.stderr, flush=True)
         r = export([str(same), "--no-tm", *common, "--out-dir", str(tmp / "out-same")], env)
-        decoded = sum(int(n) for n in re.findall(r"translating (\d+) sentences", r["stderr"]))
-        rows.append((f"the same sentence in 500 paragraphs (decoded: {decoded})", decoded, same.stat().st_size / 1e6, r))
+        decoded = sum(int(n) for n in re.findall(r"decoding (\d+) distinct sentences", r["stderr"]))
+        rows.append((f"the same sentence in 500 paragraphs ({decoded} decoded: it and the title)", decoded, same.stat().st_size / 1e6, r))
 
         # The incremental rerun: fill the memory, then run again over the unchanged folder.
         folder = folders[counts[min(1, len(counts) - 1)]]

@@ -159,6 +159,7 @@ def translate_once(
             slot[key] = len(unique)
             unique.append(text)
         keys.append(key)
+    log.info("decoding %d distinct sentences of %d", len(unique), len(keys))
     results = translator.translate(unique, progress) if unique else []
     if len(results) != len(unique):
         raise ValueError(f"the translator returned {len(results)} translations for {len(unique)} sentences")
