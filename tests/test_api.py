@@ -107,7 +107,8 @@ def test_only_changed_articles_are_exported_again(tmp_path, seed_path):
 
 
 def test_a_review_another_glossary_or_model_makes_an_article_outdated(tmp_path, seed_path):
-    from translate_tool.memory import ReviewChange, TranslationMemory
+    from translate_tool.memory import TranslationMemory
+    from translate_tool.memory_history import ReviewChange, record_reviews
     from translate_tool.readers import read_article
 
     inbox, out = _inbox(tmp_path, seed_path, names=("a",)), tmp_path / "out"
@@ -117,7 +118,7 @@ def test_a_review_another_glossary_or_model_makes_an_article_outdated(tmp_path, 
 
     passage = read_article(inbox / "a.txt").paragraphs[1].source
     with TranslationMemory(tmp_path / "tm.sqlite3") as memory:
-        memory.record_reviews([ReviewChange(passage, "A reviewer wrote this.")], "r.docx")
+        record_reviews(memory, [ReviewChange(passage, "A reviewer wrote this.")], "r.docx")
     result = export([inbox], options, translator=FakeTranslator())
     assert result.up_to_date == [] and "A reviewer wrote this." in (out / "a.md").read_text(encoding="utf-8")
     assert export([inbox], options, translator=FakeTranslator()).up_to_date == [inbox / "a.txt"]

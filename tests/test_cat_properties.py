@@ -10,10 +10,12 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from translate_tool.article import Article, Block, BlockKind, normalise_source
+from translate_tool.export.tmx import write_tmx
 from translate_tool.export.xliff import XLIFF_NS, render_xliff
-from translate_tool.memory import ReviewChange, TranslationMemory
+from translate_tool.memory import TranslationMemory
+from translate_tool.memory_history import ReviewChange, record_reviews
 from translate_tool.review import read_review
-from translate_tool.tmx import read_tmx
+from translate_tool.tmx import read_tmx, record_imported
 
 # Text a model or a reviewer could produce, characters XML cannot hold included: the export
 # replaces those by U+FFFD (the one boundary rule), so what comes back is that, never an error.
@@ -72,10 +74,10 @@ def test_tmx_export_then_import_into_an_empty_memory_gives_the_same_entries(tmp_
         items = list(pairs.items())
         machine = Article(blocks=[Block(BlockKind.PARAGRAPH, s, target=t, score=-0.5) for s, t in items[::2]])
         memory.record_machine([machine], "model 1")
-        memory.record_reviews([ReviewChange(s, t) for s, t in items[1::2]], "r.docx")
-        memory.export_tmx(folder / "out.tmx")
+        record_reviews(memory, [ReviewChange(s, t) for s, t in items[1::2]], "r.docx")
+        write_tmx(memory, folder / "out.tmx")
     with TranslationMemory(folder / "b.sqlite3") as memory:
-        memory.record_imported(read_tmx(folder / "out.tmx").units, str(folder / "out.tmx"))
+        record_imported(memory, read_tmx(folder / "out.tmx").units, str(folder / "out.tmx"))
 
     def rows(name):
         conn = sqlite3.connect(folder / name)

@@ -8,7 +8,8 @@ import zipfile
 from docx import Document
 from helpers import run_cli as run
 
-from translate_tool.memory import ReviewChange, TranslationMemory
+from translate_tool.memory import TranslationMemory
+from translate_tool.memory_history import ReviewChange, record_reviews
 from translate_tool.readers import read_article
 
 
@@ -49,7 +50,7 @@ def test_reviewed_text_wins_and_is_marked(tmp_path, capsys, seed_path, synthetic
     article = read_article(seed_path)
     edited = article.paragraphs[2]
     with TranslationMemory(tmp_path / "home" / "tm.sqlite3") as memory:
-        memory.record_reviews([ReviewChange(edited.source, "A reviewer wrote this.")], "review.docx")
+        record_reviews(memory, [ReviewChange(edited.source, "A reviewer wrote this.")], "review.docx")
     assert run(capsys, "export", seed_path, "--model", synthetic_model, "--out-dir", tmp_path / "b")[0] == 0
     english = _english_column(tmp_path / "b" / (seed_path.stem + ".docx"))
     assert english.count("A reviewer wrote this.") == 1
@@ -70,8 +71,8 @@ def test_model_change_retranslates(tmp_path, capsys, seed_path, synthetic_model)
 def test_no_model_at_all_but_everything_reviewed(tmp_path, capsys, seed_path):
     article = read_article(seed_path)
     with TranslationMemory(tmp_path / "home" / "tm.sqlite3") as memory:
-        memory.record_reviews(
-            [ReviewChange(b.source, f"Reviewed {i}.") for i, b in enumerate(article.blocks)], "r.docx"
+        record_reviews(
+            memory, [ReviewChange(b.source, f"Reviewed {i}.") for i, b in enumerate(article.blocks)], "r.docx"
         )
     code, _, err = run(capsys, "export", seed_path, "--out-dir", tmp_path / "out")
     assert code == 0, err

@@ -42,7 +42,8 @@ def test_strict_exits_3_but_writes_the_documents(tmp_path, capsys, seed_path, sy
 
 
 def test_strict_passes_when_nothing_is_flagged(tmp_path, capsys):
-    from translate_tool.memory import ReviewChange, TranslationMemory
+    from translate_tool.memory import TranslationMemory
+    from translate_tool.memory_history import ReviewChange, record_reviews
     from translate_tool.readers import read_article
 
     article = tmp_path / "clean.txt"
@@ -50,8 +51,8 @@ def test_strict_passes_when_nothing_is_flagged(tmp_path, capsys):
     blocks = read_article(article).blocks
     english = ["Short news", "The spokesman said the meeting ended peacefully."]
     with TranslationMemory(tmp_path / "home" / "tm.sqlite3") as memory:
-        memory.record_reviews(
-            [ReviewChange(b.source, e) for b, e in zip(blocks, english, strict=True)], "r.docx"
+        record_reviews(
+            memory, [ReviewChange(b.source, e) for b, e in zip(blocks, english, strict=True)], "r.docx"
         )
     code, _, err = run(capsys, "export", article, "--out-dir", tmp_path / "out", "--strict")
     assert code == 0, err

@@ -9,13 +9,14 @@ import pytest
 
 from translate_tool.article import Article, Block, BlockKind, Origin
 from translate_tool.errors import InputError
+from translate_tool.export.tmx import write_tmx
 from translate_tool.memory import (
     SCHEMA_VERSION,
-    ReviewChange,
     TranslationMemory,
     TranslationMemoryError,
     default_tm_path,
 )
+from translate_tool.memory_history import ReviewChange, record_reviews
 from translate_tool.pipeline import apply_memory
 
 REPO = Path(__file__).resolve().parent.parent
@@ -81,7 +82,7 @@ def test_machine_entry_not_reused_for_another_or_unknown_model(tm, label):
 @pytest.mark.parametrize("review_first", [True, False])
 def test_reviewed_beats_machine_in_either_order(tm, review_first):
     def record_review():
-        tm.record_reviews([ReviewChange(ARABIC, "Reviewed English.")], "briefing.docx")
+        record_reviews(tm, [ReviewChange(ARABIC, "Reviewed English.")], "briefing.docx")
 
     def record_machine():
         return tm.record_machine([translated({ARABIC: "Machine English."})], MODEL)
@@ -105,14 +106,14 @@ def test_reviewed_beats_machine_in_either_order(tm, review_first):
 
 
 def test_reviewed_entry_applies_without_any_model(tm):
-    tm.record_reviews([ReviewChange(ARABIC, "Reviewed English.")], "briefing.docx")
+    record_reviews(tm, [ReviewChange(ARABIC, "Reviewed English.")], "briefing.docx")
     article = untranslated(ARABIC)
     apply_memory(tm, [article], None)
     assert article.blocks[0].origin is Origin.REVIEWED
 
 
 def test_blocks_that_already_have_english_are_left_alone(tm):
-    tm.record_reviews([ReviewChange(ARABIC, "Reviewed English.")], "briefing.docx")
+    record_reviews(tm, [ReviewChange(ARABIC, "Reviewed English.")], "briefing.docx")
     article = translated({ARABIC: "Fresh machine English."})
     assert apply_memory(tm, [article], MODEL).reviewed == 0
     assert article.blocks[0].target == "Fresh machine English."
@@ -137,13 +138,13 @@ def test_only_machine_blocks_with_english_are_recorded(tm):
 
 
 def test_spacing_nbsp_and_tatweel_hit_the_same_entry(tm):
-    tm.record_reviews([ReviewChange(ARABIC_VARIANT, "Reviewed English.")], "briefing.docx")
+    record_reviews(tm, [ReviewChange(ARABIC_VARIANT, "Reviewed English.")], "briefing.docx")
     [row] = rows(tm.path)
     assert row["source"] == ARABIC  # the normalised text itself is stored, for TMX
     article = untranslated(ARABIC)
     apply_memory(tm, [article], MODEL)
     assert article.blocks[0].target == "Reviewed English."
-    assert tm.record_reviews([ReviewChange(ARABIC, "Reviewed English.")], "again.docx").unchanged == 1
+    assert record_reviews(tm, [ReviewChange(ARABIC, "Reviewed English.")], "again.docx").unchanged == 1
 
 
 # --- reviews ------------------------------------------------------------------------------
@@ -151,29 +152,29 @@ def test_spacing_nbsp_and_tatweel_hit_the_same_entry(tm):
 
 def test_importing_the_same_review_twice_changes_nothing(tm):
     changes = [ReviewChange(ARABIC, "Reviewed English."), ReviewChange("فقرة ثانية.", "Second paragraph.")]
-    first = tm.record_reviews(changes, "briefing.docx")
+    first = record_reviews(tm, changes, "briefing.docx")
     assert (first.new, first.changed, first.unchanged) == (2, 0, 0)
     before = [dict(r) for r in rows(tm.path)]
-    second = tm.record_reviews(changes, "briefing-copy.docx")
+    second = record_reviews(tm, changes, "briefing-copy.docx")
     assert (second.new, second.changed, second.unchanged, second.stored) == (0, 0, 2, 0)
     assert [dict(r) for r in rows(tm.path)] == before  # dates and file name untouched
 
 
 def test_review_over_machine_or_edited_review_counts_as_changed(tm):
     tm.record_machine([translated({ARABIC: "Machine English."})], MODEL)
-    assert tm.record_reviews([ReviewChange(ARABIC, "Machine English.")], "a.docx").changed == 1
-    assert tm.record_reviews([ReviewChange(ARABIC, "Better English.")], "b.docx").changed == 1
+    assert record_reviews(tm, [ReviewChange(ARABIC, "Machine English.")], "a.docx").changed == 1
+    assert record_reviews(tm, [ReviewChange(ARABIC, "Better English.")], "b.docx").changed == 1
     [row] = rows(tm.path)
     assert (row["target"], row["reviewed_file"], row["score"]) == ("Better English.", "b.docx", None)
 
 
 @pytest.mark.parametrize("bad", [ReviewChange(" \u0640 ", "English."), ReviewChange("فقرة.", "  ")])
 def test_a_bad_passage_rolls_back_the_whole_document(tm, bad):
-    tm.record_reviews([ReviewChange(ARABIC, "Reviewed before.")], "old.docx")
+    record_reviews(tm, [ReviewChange(ARABIC, "Reviewed before.")], "old.docx")
     before = [dict(r) for r in rows(tm.path)]
     batch = [ReviewChange(ARABIC, "Changed in the bad batch."), ReviewChange("فقرة جديدة.", "New."), bad]
     with pytest.raises(InputError, match="passage 3"):
-        tm.record_reviews(batch, "bad.docx")
+        record_reviews(tm, batch, "bad.docx")
     assert [dict(r) for r in rows(tm.path)] == before
 
 
@@ -182,7 +183,8 @@ def test_a_bad_passage_rolls_back_the_whole_document(tm, bad):
 CHILD = r"""
 import sys
 from translate_tool.article import Article, Block, BlockKind
-from translate_tool.memory import ReviewChange, TranslationMemory
+from translate_tool.memory import TranslationMemory
+from translate_tool.memory_history import ReviewChange, record_reviews
 
 path, role = sys.argv[1], sys.argv[2]
 with TranslationMemory(path) as tm:
@@ -198,7 +200,7 @@ with TranslationMemory(path) as tm:
             if role == "a":
                 tm.record_machine([Article(blocks=[Block(BlockKind.PARAGRAPH, shared, target="machine")])], "model 1")
             else:
-                tm.record_reviews([ReviewChange(shared, f"reviewed {i}")], "review.docx")
+                record_reviews(tm, [ReviewChange(shared, f"reviewed {i}")], "review.docx")
 print("done", flush=True)
 """
 
@@ -254,9 +256,9 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
 
 def test_tmx_export_for_cat_tools(tm, tmp_path):
     tm.record_machine([translated({"فقرة آلية.": "Machine paragraph."})], MODEL)
-    tm.record_reviews([ReviewChange(ARABIC, "Reviewed <English> & more.")], "briefing.docx")
+    record_reviews(tm, [ReviewChange(ARABIC, "Reviewed <English> & more.")], "briefing.docx")
     out = tmp_path / "memory.tmx"
-    data = tm.export_tmx(out)
+    data = write_tmx(tm, out)
     assert out.read_bytes() == data
 
     root = ET.fromstring(data)
@@ -290,7 +292,7 @@ def test_tmx_export_for_cat_tools(tm, tmp_path):
     store = tmxfile.parsestring(data)
     assert store.translate(ARABIC, "ar", "en") == "Reviewed <English> & more."
 
-    reviewed_only = ET.fromstring(tm.export_tmx(include_machine=False))
+    reviewed_only = ET.fromstring(write_tmx(tm, include_machine=False))
     assert len(reviewed_only.findall("body/tu")) == 1
 
 
@@ -300,7 +302,7 @@ def test_tmx_export_for_cat_tools(tm, tmp_path):
 def test_stats(tm):
     tm.record_machine([translated({"أ.": "A.", "ب.": "B."})], MODEL)
     tm.record_machine([translated({"ج.": "C."})], OTHER_MODEL)
-    tm.record_reviews([ReviewChange(ARABIC, "Reviewed.")], "briefing.docx")
+    record_reviews(tm, [ReviewChange(ARABIC, "Reviewed.")], "briefing.docx")
     stats = tm.stats()
     assert stats["entries"] == 4
     assert stats["by_origin"] == {"reviewed": 1, "imported": 0, "machine": 3}
@@ -311,7 +313,7 @@ def test_stats(tm):
 def test_memory_survives_reopening(tmp_path):
     path = tmp_path / "memory.sqlite3"
     with TranslationMemory(path) as tm:
-        tm.record_reviews([ReviewChange(ARABIC, "Reviewed.")], "briefing.docx")
+        record_reviews(tm, [ReviewChange(ARABIC, "Reviewed.")], "briefing.docx")
     with TranslationMemory(path) as tm:
         assert tm.stats()["entries"] == 1
     conn = sqlite3.connect(path)

@@ -9,7 +9,8 @@ import sacrebleu
 from helpers import run_cli
 
 from translate_tool.article import Article, Block, BlockKind
-from translate_tool.memory import ReviewChange, TranslationMemory
+from translate_tool.memory import TranslationMemory
+from translate_tool.memory_history import ReviewChange, post_edit_pairs, record_reviews
 
 MODEL_A = "translate-ar_en 1.9"
 MODEL_B = "translate-ar_en 2.0"
@@ -39,7 +40,7 @@ def memory_with_reviews(tmp_path):
         tm.record_machine([machine([(s, m) for s, m, _ in PASSAGES])], MODEL_A)
         tm.record_machine([machine([("نص لم يراجعه أحد.", "Nobody reviewed this.")])], MODEL_B)
         # The third passage was "reviewed" with its English left as it was: unchanged.
-        tm.record_reviews([ReviewChange(s, r) for s, _, r in PASSAGES], "briefing-reviewed.docx")
+        record_reviews(tm, [ReviewChange(s, r) for s, _, r in PASSAGES], "briefing-reviewed.docx")
     return path
 
 
@@ -74,9 +75,9 @@ def test_a_second_review_keeps_the_machine_english_it_started_from(tmp_path):
     source, first_machine, _ = PASSAGES[0]
     with TranslationMemory(path) as tm:
         tm.record_machine([machine([(source, first_machine)])], MODEL_A)
-        tm.record_reviews([ReviewChange(source, "First correction.")], "a.docx")
-        tm.record_reviews([ReviewChange(source, "Second correction.")], "b.docx")
-        pairs, _ = tm.post_edit_pairs()
+        record_reviews(tm, [ReviewChange(source, "First correction.")], "a.docx")
+        record_reviews(tm, [ReviewChange(source, "Second correction.")], "b.docx")
+        pairs, _ = post_edit_pairs(tm)
     assert pairs == {MODEL_A: [(first_machine, "Second correction.")]}
 
 

@@ -29,7 +29,8 @@ from translate_tool.briefing import ENGLISH_PROPERTY, FLAG_STYLE, english_finger
 from translate_tool.cli import main
 from translate_tool.export.docx import render_docx
 from translate_tool.export.ooxml import read_custom_properties
-from translate_tool.memory import ReviewChange, TranslationMemory, default_tm_path
+from translate_tool.memory import TranslationMemory, default_tm_path
+from translate_tool.memory_history import ReviewChange, record_reviews
 from translate_tool.pipeline import apply_memory, translate_articles
 from translate_tool.readers.txt import parse_article
 from translate_tool.review import (
@@ -487,7 +488,7 @@ BAD_FILES = {
 def test_bad_files_exit_2_with_one_line_and_leave_the_memory_alone(capsys, exported, tmp_path, case):
     tm = default_tm_path()
     with TranslationMemory(tm) as memory:
-        memory.record_reviews([ReviewChange("نص سابق", "Earlier review.")], "earlier.docx")
+        record_reviews(memory, [ReviewChange("نص سابق", "Earlier review.")], "earlier.docx")
     before = {p.name: p.read_bytes() for p in tm.parent.iterdir() if p.is_file()}
     make, message = BAD_FILES[case]
     bad = make(exported, tmp_path / "reviewed.docx")

@@ -34,6 +34,7 @@ from test_review import (
 from translate_tool.article import Origin
 from translate_tool.export.docx import render_docx
 from translate_tool.memory import TranslationMemory, default_tm_path
+from translate_tool.memory_history import current_review, history
 from translate_tool.pipeline import translate_articles
 from translate_tool.readers.txt import parse_article
 
@@ -323,13 +324,13 @@ def test_a_schema_1_memory_is_upgraded_with_its_reviews_as_history(tmp_path):
         )
         conn.execute("PRAGMA user_version = 1")
     with TranslationMemory(path) as memory:
-        (entry,) = memory.history("نص")
+        (entry,) = history(memory, "نص")
         assert (entry.event, entry.target, entry.file, entry.made_at) == (
             "stored",
             "Old review.",
             "r.docx",
             "2024-01-01T00:00:00Z",
         )
-        assert memory.current_review("نص") == entry
+        assert current_review(memory, "نص") == entry
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

@@ -9,9 +9,10 @@ import pytest
 from helpers import run_cli
 
 from translate_tool.article import Article, Block, BlockKind, Origin
-from translate_tool.memory import SCHEMA_VERSION, ReviewChange, TranslationMemory
+from translate_tool.memory import SCHEMA_VERSION, TranslationMemory
+from translate_tool.memory_history import ReviewChange, record_reviews
 from translate_tool.pipeline import apply_memory
-from translate_tool.tmx import read_tmx
+from translate_tool.tmx import read_tmx, record_imported
 
 MODEL = "translate-ar_en 1.9"
 AR1 = "قال المتحدث إن المحادثات ستستأنف الأسبوع المقبل."
@@ -108,7 +109,7 @@ def test_precedence_reviewed_then_imported_then_machine(tmp_path, capsys):
     path = tmp_path / "tm.sqlite3"
     with TranslationMemory(path) as memory:
         memory.record_machine([machine((AR1, "Machine one."), (AR2, "Machine two."))], MODEL)
-        memory.record_reviews([ReviewChange(AR2, "Reviewed two.")], "briefing.docx")
+        record_reviews(memory, [ReviewChange(AR2, "Reviewed two.")], "briefing.docx")
     tmx = tmp_path / "agency.tmx"
     tmx.write_text(FOREIGN_TMX, encoding="utf-8")
     code, out, err = run_cli(capsys, "tm", "import", tmx, "--tm", path)
@@ -126,7 +127,7 @@ def test_precedence_reviewed_then_imported_then_machine(tmp_path, capsys):
     assert (applied.imported, applied.reviewed) == (1, 1)
     # and a reviewer's correction replaces imported English.
     with TranslationMemory(path) as memory:
-        memory.record_reviews([ReviewChange(AR1, "Reviewed one.")], "briefing.docx")
+        record_reviews(memory, [ReviewChange(AR1, "Reviewed one.")], "briefing.docx")
     assert by_source(path)[AR1]["origin"] == "reviewed"
 
 
@@ -149,7 +150,7 @@ def test_english_the_memory_already_holds_keeps_its_origin(tmp_path):
     tmx = tmp_path / "project_save.tmx"
     tmx.write_text(OMEGAT_TMX, encoding="utf-8")
     with TranslationMemory(path) as memory:
-        counts = memory.record_imported(read_tmx(tmx).units, str(tmx))
+        counts = record_imported(memory, read_tmx(tmx).units, str(tmx))
     assert counts.unchanged == 1 and by_source(path)[AR1]["origin"] == "machine"
 
 
@@ -217,7 +218,7 @@ def test_round_trip_tm_export_then_import_gives_the_same_entries(tmp_path, capsy
     original = tmp_path / "original.sqlite3"
     with TranslationMemory(original) as memory:
         memory.record_machine([machine((AR1, "Machine one."), (AR3, "Machine three."))], MODEL)
-        memory.record_reviews([ReviewChange(AR3, "Reviewed three.")], "/briefings/a-reviewed.docx")
+        record_reviews(memory, [ReviewChange(AR3, "Reviewed three.")], "/briefings/a-reviewed.docx")
     agency = tmp_path / "agency.tmx"
     agency.write_text(FOREIGN_TMX.replace(AR1, "نص آخر لم يترجم آليا."), encoding="utf-8")
     assert run_cli(capsys, "tm", "import", agency, "--tm", original)[0] == 0

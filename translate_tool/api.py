@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import stamps
 from .article import Article
@@ -30,6 +31,12 @@ from .engine import Translator
 from .errors import InputError
 from .glossary import Glossary
 from .pipeline import ModelRef, ProgressFactory, no_progress, translate_and_check
+
+if TYPE_CHECKING:
+    from .memory import TranslationMemory
+    from .memory_history import HistoryEntry
+    from .metrics import PostEdit
+    from .tmx import ImportCounts, TmxContents
 
 DEFAULT_FORMATS = ("docx", "md")
 
@@ -268,3 +275,64 @@ def _render(articles: list[Article], todo: list[Article], options: ExportOptions
         else:
             documents.extend((out_dir / (output_stem(a.source_path.stem) + suffix), render(a)) for a in todo)
     return documents
+
+
+# --- the translation memory (`translate-tool tm ...`) -------------------------------------
+# tm_path None: $TRANSLATE_TOOL_TM, else the user data folder. Only `import_tmx` creates a memory.
+
+
+def _memory(tm_path: Path | None, create: bool = False) -> TranslationMemory:
+    from .memory import TranslationMemory
+
+    return TranslationMemory(Path(tm_path) if tm_path else default_memory_path(), create=create)
+
+
+def memory_stats(tm_path: Path | None = None) -> dict[str, object]:
+    """`tm stats`: the memory's file and size, and its entries by origin and by model."""
+    with _memory(tm_path) as memory:
+        return memory.stats()
+
+
+def export_memory(
+    tm_path: Path | None = None, out: Path | None = None, *, include_machine: bool = True
+) -> bytes:
+    """`tm export`: the memory as TMX 1.4b (written to `out` too when given)."""
+    from .export.tmx import write_tmx
+
+    with _memory(tm_path) as memory:
+        return write_tmx(memory, out, include_machine=include_machine)
+
+
+def import_tmx(tmx_file: Path, tm_path: Path | None = None) -> tuple[TmxContents, ImportCounts]:
+    """`tm import`: read a CAT tool's TMX (all checked before the memory opens), then store its units."""
+    from .tmx import read_tmx, record_imported
+
+    contents = read_tmx(Path(tmx_file))
+    with _memory(tm_path, create=True) as memory:
+        return contents, record_imported(memory, contents.units, str(Path(tmx_file).resolve()))
+
+
+def post_edit_report(tm_path: Path | None = None) -> list[PostEdit]:
+    """`tm report`: per model, how much reviewers changed its English."""
+    from .memory_history import post_edit_pairs
+    from .metrics import post_edit_figures
+
+    with _memory(tm_path) as memory:
+        pairs, unreviewed = post_edit_pairs(memory)
+    return post_edit_figures(pairs, unreviewed)
+
+
+def passage_history(source: str, tm_path: Path | None = None) -> list[str]:
+    """`tm history`: the lines that show every reviewed English offered for `source`."""
+    from .review.history import history_lines
+
+    with _memory(tm_path) as memory:
+        return history_lines(memory, source)
+
+
+def resolve_conflict(source: str, take: int | None, tm_path: Path | None = None) -> HistoryEntry:
+    """`tm resolve`: keep the current English for `source` (take=None) or store history row `take`."""
+    from .memory_history import resolve
+
+    with _memory(tm_path) as memory:
+        return resolve(memory, source, take)

@@ -407,10 +407,9 @@ def tm() -> None:
 @tm_option
 def tm_stats(tm_path: Path | None) -> None:
     """Show how many entries the memory holds, by origin and by model."""
-    from .memory import TranslationMemory
+    from .api import memory_stats
 
-    with TranslationMemory(_tm_path(tm_path), create=False) as memory:
-        stats = memory.stats()
+    stats = memory_stats(tm_path)
     click.echo(f"file: {stats['path']} ({stats['size_bytes']} bytes)")
     click.echo(f"entries: {stats['entries']}")
     for origin, count in stats["by_origin"].items():
@@ -426,11 +425,10 @@ def tm_stats(tm_path: Path | None) -> None:
 @tm_option
 def tm_export(output: Path, fmt: str, reviewed_only: bool, tm_path: Path | None) -> None:
     """Write the memory as TMX 1.4b for CAT tools (memoQ, Trados, OmegaT); - for stdout."""
+    from .api import export_memory
     from .files import write_atomic
-    from .memory import TranslationMemory
 
-    with TranslationMemory(_tm_path(tm_path), create=False) as memory:
-        data = memory.export_tmx(include_machine=not reviewed_only)
+    data = export_memory(tm_path, include_machine=not reviewed_only)
     if str(output) == "-":
         sys.stdout.buffer.write(data)
     else:
@@ -455,12 +453,9 @@ def tm_import(tmx_file: Path, tm_path: Path | None) -> None:
       translate-tool tm import agency-memory.tmx
       translate-tool tm import omegat-project/omegat/project_save.tmx --tm team.sqlite3
     """
-    from .memory import TranslationMemory
-    from .tmx import read_tmx
+    from .api import import_tmx
 
-    contents = read_tmx(tmx_file)  # everything is read and checked before the memory is opened
-    with TranslationMemory(_tm_path(tm_path)) as memory:
-        counts = memory.record_imported(contents.units, str(tmx_file.resolve()))
+    contents, counts = import_tmx(tmx_file, tm_path)
     click.echo(
         f"{len(contents.units)} units read: {counts.new} new, {counts.updated} updated, "
         f"{counts.unchanged} already in the memory, {counts.kept} kept (reviewed English wins); "
@@ -481,12 +476,9 @@ def tm_report(fmt: str, tm_path: Path | None) -> None:
     """
     import json
 
-    from .memory import TranslationMemory
-    from .metrics import post_edit_figures
+    from .api import post_edit_report
 
-    with TranslationMemory(_tm_path(tm_path), create=False) as memory:
-        pairs, unreviewed = memory.post_edit_pairs()
-    figures = post_edit_figures(pairs, unreviewed)
+    figures = post_edit_report(tm_path)
     if fmt == "json":
         click.echo(json.dumps({"models": [f.as_dict() for f in figures]}, indent=2, ensure_ascii=False))
         return
@@ -552,13 +544,11 @@ def tm_history(arabic: str | None, briefing: Path | None, row: int | None, tm_pa
       translate-tool tm history --briefing exports/article.docx --row 7
       translate-tool tm history "النص العربي للفقرة"
     """
-    from .memory import TranslationMemory
-    from .review.history import history_lines, passage
+    from .api import passage_history
+    from .review.history import passage
 
-    source = passage(arabic, briefing, row)
-    with TranslationMemory(_tm_path(tm_path), create=False) as memory:
-        for line in history_lines(memory, source):
-            click.echo(line)
+    for line in passage_history(passage(arabic, briefing, row), tm_path):
+        click.echo(line)
 
 
 @tm.command("resolve")
@@ -581,14 +571,12 @@ def tm_resolve(
       translate-tool tm resolve --briefing exports/article.docx --row 7 --keep
       translate-tool tm resolve --briefing exports/article.docx --row 7 --take 12
     """
-    from .memory import TranslationMemory
+    from .api import resolve_conflict
     from .review.history import passage
 
     if keep == (take is not None):
         raise click.UsageError("give either --keep or --take ID")
-    source = passage(arabic, briefing, row)
-    with TranslationMemory(_tm_path(tm_path), create=False) as memory:
-        chosen = memory.resolve(source, take)
+    chosen = resolve_conflict(passage(arabic, briefing, row), take, tm_path)
     click.echo(f"{'kept' if keep else 'stored'}: “{chosen.target}”")
 
 

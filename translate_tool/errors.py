@@ -47,3 +47,11 @@ class MemoryPending(TranslateToolError):
     """The documents were written but the memory was busy: its entries wait in the pending journal (exit 5)."""
 
     exit_code = 5
+
+
+class TranslationMemoryError(TranslateToolError):
+    """The translation memory file cannot be opened, created, read or written (exit 1)."""
+
+
+class MemoryBusy(TranslationMemoryError):
+    """Another process held the memory's write lock for longer than `memory.BUSY_TIMEOUT_S`."""

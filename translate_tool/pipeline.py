@@ -98,7 +98,9 @@ def apply_memory(memory: TranslationMemory, articles: Iterable[Article], model_l
 
 
 def _flag_conflicts(memory: TranslationMemory, blocks: list[Block]) -> None:
-    conflicts = memory.open_conflicts(block.source for block in blocks)
+    from .memory_history import open_conflicts
+
+    conflicts = open_conflicts(memory, (block.source for block in blocks))
     for block in blocks:
         pending = conflicts.get(normalise_source(block.source))
         if pending:

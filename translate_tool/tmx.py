@@ -1,7 +1,8 @@
 """Reading a TMX file from a CAT tool (memoQ, Trados, OmegaT, or our own `tm export`).
 
-`read_tmx(path, "ar", "en")` only reads; `TranslationMemory.record_imported` stores what it
-found, all or nothing. TMX 1.1 to 1.4b are read alike: the language of a `<tuv>` is `xml:lang`
+`read_tmx(path, "ar", "en")` only reads; `record_imported(tm, units, file)` stores what it
+found in the memory `tm`, all or nothing, under the precedence reviewed > imported > machine.
+(The writing side, `tm export`, is `export/tmx.py`.) TMX 1.1 to 1.4b are read alike: the language of a `<tuv>` is `xml:lang`
 (1.4) or `lang` (1.1, what OmegaT 3.6 still writes), matched on its primary subtag
 (`ar-SA` is Arabic, `EN-US` English). Inline codes (`<bpt>`, `<ept>`, `<ph>`, `<it>`, `<ut>`)
 are the CAT tool's formatting, not text, and are left out; `<hi>` and `<sub>` text counts.
@@ -19,8 +20,10 @@ text is read, entities are never expanded, nothing is fetched (OmegaT's `<!DOCTY
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -28,6 +31,10 @@ from . import APP_NAME
 from .article import normalise_source
 from .errors import InputError
 from .files import read_user_file
+from .memory import utc_now
+
+if TYPE_CHECKING:
+    from .memory import TranslationMemory
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 INLINE_CODES = {"bpt", "ept", "ph", "it", "ut"}
@@ -191,4 +198,85 @@ def _unit(tu, target_tuv, source: str, target: str, ours: bool) -> TmxUnit:
         score=score if origin == "machine" else None,
         created_at=iso_from_tmx(tu.get("creationdate")),
         updated_at=iso_from_tmx(tu.get("changedate")),
+    )
+
+
+# Which entry wins when two kinds of English meet for one passage (see `record_imported`).
+PRECEDENCE = {"machine": 0, "imported": 1, "reviewed": 2}
+
+
+@dataclass
+class ImportCounts:
+    """What `record_imported` did with the units of one TMX file."""
+
+    new: int = 0
+    updated: int = 0  # replaced a machine (or an older imported) entry
+    unchanged: int = 0  # the memory already holds that English
+    kept: int = 0  # the memory's entry ranks higher (a reviewed one, against imported English)
+
+    @property
+    def stored(self) -> int:
+        return self.new + self.updated
+
+
+def record_imported(tm: TranslationMemory, units: Sequence[TmxUnit], imported_file: str) -> ImportCounts:
+    """Store the units of one TMX file in the memory `tm` (`tm import`), all of them or none of them.
+
+    Precedence, the same as `apply`'s: reviewed > imported > machine. A reviewed entry is
+    never replaced (this team checked that English against this Arabic; another memory's
+    English may be older or follow other conventions); an imported unit replaces machine
+    text (a person made or accepted it) and an older import. A unit whose English the
+    memory already holds is left alone, origin and dates included, so re-importing a
+    file changes nothing and the machine English a CAT tool hands back unchanged stays
+    marked as machine. Units from our own TMX keep the origin they were exported with.
+    """
+    counts = ImportCounts()
+    now = utc_now()
+    with tm.write("writing to"):
+        for unit in units:
+            entry = tm.connection.execute(
+                "SELECT target, origin FROM entries WHERE source = ? AND source_lang = ? AND target_lang = ?",
+                (unit.source, tm.source_lang, tm.target_lang),
+            ).fetchone()
+            if entry is not None and entry["target"] == unit.target:
+                counts.unchanged += 1
+                continue
+            if entry is not None and PRECEDENCE[entry["origin"]] > PRECEDENCE[unit.origin]:
+                counts.kept += 1
+                continue
+            if entry is None:
+                counts.new += 1
+            else:
+                counts.updated += 1
+            _replace_entry(tm, unit, imported_file, now)
+    return counts
+
+
+def _replace_entry(tm: TranslationMemory, unit: TmxUnit, imported_file: str, now: str) -> None:
+    tm.connection.execute(
+        """
+        INSERT OR REPLACE INTO entries (
+            source, source_lang, target_lang, target, origin, model, reviewed_file, reviewed_at,
+            score, created_at, updated_at, creator, creator_date, imported_file,
+            machine_target, machine_model)
+        VALUES (:source, :source_lang, :target_lang, :target, :origin, :model, :reviewed_file,
+                :reviewed_at, :score, :created_at, :updated_at, :creator, :creator_date,
+                :imported_file, :machine_target, :machine_model)
+        """,
+        {
+            **tm.key(unit.source),
+            "target": unit.target,
+            "origin": unit.origin,
+            "model": unit.model,
+            "reviewed_file": unit.reviewed_file,
+            "reviewed_at": unit.reviewed_at,
+            "score": unit.score,
+            "created_at": unit.created_at or now,
+            "updated_at": unit.updated_at or now,
+            "creator": unit.creator,
+            "creator_date": unit.creator_date,
+            "imported_file": (unit.imported_file or imported_file) if unit.origin == "imported" else None,
+            "machine_target": unit.machine_target,
+            "machine_model": unit.machine_model,
+        },
     )

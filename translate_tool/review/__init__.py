@@ -1,7 +1,7 @@
 """Reading reviewed files back: which rows a reviewer changed, and which cannot be matched.
 
 `read_review(path)` only reads; it never touches the translation memory (`translate-tool review
-import` hands the changes to `TranslationMemory.record_reviews` in one transaction).
+import` hands the changes to `memory_history.record_reviews` in one transaction).
 
 - `core.py`: the format-neutral part: rows read back, matched to the rows as exported, judged;
 - `docx.py`: the reader for briefings edited in Word or LibreOffice;
@@ -33,7 +33,7 @@ from .core import (
 )
 
 if TYPE_CHECKING:
-    from ..memory import ReviewCounts
+    from ..memory_history import ReviewCounts
 
 __all__ = [
     "ARABIC_EDITED",
@@ -82,7 +82,8 @@ def import_review(
     Returns what was read and what the memory did; the memory is opened only when the file has
     changes. Raises ReviewConflict (after storing everything else) when rows are in conflict.
     """
-    from ..memory import ReviewCounts, TranslationMemory
+    from ..memory import TranslationMemory
+    from ..memory_history import ReviewCounts, record_reviews
     from .core import judge
     from .core import take_theirs as theirs
 
@@ -90,8 +91,8 @@ def import_review(
     counts = ReviewCounts()
     if result.changes:
         with TranslationMemory(memory_path) as memory:
-            counts = memory.record_reviews(
-                result.review_changes, str(path.resolve()), theirs if take_theirs else judge
+            counts = record_reviews(
+                memory, result.review_changes, str(path.resolve()), theirs if take_theirs else judge
             )
     return result, counts
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..article import source_key
 from ..briefing import english_fingerprint
-from ..memory import CONFLICT, SAME, STORED, SUPERSEDED, HistoryEntry, ReviewChange
+from ..memory_history import CONFLICT, SAME, STORED, SUPERSEDED, HistoryEntry, ReviewChange
 
 ARABIC_EDITED = "Arabic text edited"
 ROW_ADDED = "row added (no row key)"
@@ -115,7 +115,7 @@ class ReviewResult:
 
     @property
     def review_changes(self) -> list[ReviewChange]:
-        """The corrections in row order, as `TranslationMemory.record_reviews` takes them."""
+        """The corrections in row order, as `memory_history.record_reviews` takes them."""
         return [changed.change for changed in self.changes]
 
     def unmatch(self, row: ReadRow, reason: str, key: str = "", english: str | None = None) -> None:

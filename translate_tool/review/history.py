@@ -6,7 +6,8 @@ from pathlib import Path
 
 from ..article import normalise_source
 from ..errors import InputError
-from ..memory import HistoryEntry, TranslationMemory
+from ..memory import TranslationMemory
+from ..memory_history import HistoryEntry, current_review, history, open_conflicts
 
 EVENT_WORDS = {
     "stored": "stored",
@@ -37,17 +38,17 @@ def passage(arabic: str | None, briefing: Path | None, row: int | None) -> str:
 
 def history_lines(memory: TranslationMemory, source: str) -> list[str]:
     """The passage, its current reviewed English, any open conflict, then every version, oldest first."""
-    history = memory.history(source)
-    if not history:
+    past = history(memory, source)
+    if not past:
         raise InputError(f"no reviewed English for this passage in {memory.path}: {_short(source)}")
-    current = memory.current_review(source)
+    current = current_review(memory, source)
     lines = [f"passage: {_short(source)}"]
     lines.append(f"current: “{current.target}” ({_who(current)})" if current else "current: not reviewed")
-    pending = memory.open_conflicts([source]).get(source, [])
+    pending = open_conflicts(memory, [source]).get(source, [])
     if pending:
         ids = ", ".join(f"#{h.id}" for h in pending)
         lines.append(f"open conflict: {ids}; settle it with `tm resolve ... --keep` or `--take ID`")
-    for entry in history:
+    for entry in past:
         lines.append(
             f"#{entry.id} {EVENT_WORDS.get(entry.event, entry.event)}: “{entry.target}” — {_who(entry)}; "
             f"from {Path(entry.file).name or 'unknown file'}"
