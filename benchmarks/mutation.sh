@@ -26,10 +26,14 @@ declare -A TESTS=(
            tests/test_files.py::test_holders_are_named_from_the_lock_files
            tests/test_files.py::test_export_refuses_a_briefing_open_elsewhere_before_translating"
   [review]="tests/test_review.py"
-  [memory]="tests/test_memory.py tests/test_cli_memory.py"
+  [memory]="tests/test_memory.py tests/test_cli_memory.py tests/test_memory_open.py tests/test_review_conflicts.py"
   [checks]="tests/test_checks.py"
   [glossary]="tests/test_glossary.py"
   [packages]="tests/test_packages.py"
+)
+# The files each module name mutates, when it is not translate_tool/<module>.py (or the package <module>/).
+declare -A TARGETS=(
+  [memory]="translate_tool/memory.py translate_tool/memory_schema.py translate_tool/memory_history.py"
 )
 
 if [ $# -eq 0 ]; then
@@ -42,8 +46,10 @@ for module in "$@"; do
     echo "$0: unknown module $module (one of: ${!TESTS[*]})" >&2
     exit 2
   fi
-  # review may be a module or a package
-  if [ -d "translate_tool/$module" ]; then target="translate_tool/$module/*"; else target="translate_tool/$module.py"; fi
+  # review may be a module or a package; memory is three modules
+  if [ -n "${TARGETS[$module]+set}" ]; then target="${TARGETS[$module]}"
+  elif [ -d "translate_tool/$module" ]; then target="translate_tool/$module/*"
+  else target="translate_tool/$module.py"; fi
   work="$root/benchmarks/.cache/mutation/$module"
   rm -rf "$work"
   mkdir -p "$work"
@@ -53,7 +59,16 @@ for module in "$@"; do
     echo
     echo "[tool.mutmut]"
     echo "source_paths = [\"translate_tool\"]"
-    echo "only_mutate = [\"$target\"]"
+    printf 'only_mutate = ['
+    first=1
+    set -f  # the patterns are mutmut's globs, not the shell's
+    for t in $target; do
+      [ $first -eq 1 ] || printf ', '
+      printf '"%s"' "$t"
+      first=0
+    done
+    set +f
+    echo ']'
     echo "also_copy = [\"seeds\"]"
     printf 'pytest_add_cli_args_test_selection = ['
     first=1

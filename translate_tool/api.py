@@ -8,6 +8,10 @@ around these functions, so what the CLI does, a script can do the same way:
     result = export(["inbox/"], ExportOptions(out_dir="briefings", formats=("docx",)))
     print(result.summary, *result.documents, sep="\\n")
 
+The `tm` commands have theirs too: `memory_stats`, `export_memory`, `import_tmx`,
+`post_edit_report`, `passage_history` and `resolve_conflict` each open the memory, do one job
+and close it.
+
 Failures are `translate_tool.errors.TranslateToolError` subclasses with a one-line message.
 The translator is injectable: pass any object with a `label` and
 `translate(sentences, progress) -> list[Hypothesis]` (see `engine.Translator`), for example a

@@ -1,5 +1,7 @@
 """The reviewer ledger (issue 11): every reviewed English offered to the memory, and what became of it.
 
+Reviewers correct the English in Word (or a CAT tool); `record_reviews` stores those corrections
+so they are never lost and never translated again.
 `record_reviews(tm, changes, file, judge)` offers the corrections from one reviewed document to
 the memory `tm`, all of them or none of them; `history`, `current_review` and `open_conflicts`
 read a passage's ledger; `resolve` settles a conflict. The ledger is the memory's `history`

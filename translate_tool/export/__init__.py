@@ -4,7 +4,8 @@ They never translate and never write files. `EXPORTERS` maps a format name to it
 function and file suffix; `COMBINED` maps it to the function that renders several articles as
 one briefing (`render(articles, name)`: a cover with contents, then one section per article).
 The render modules are imported only when called, so importing this package (as the CLI does
-for `--help`) does not import python-docx.
+for `--help`) does not import python-docx. `tmx.py` is not one of them: it renders the
+translation memory for `tm export` (`write_tmx`), not an article.
 
 The wording shared by every format (status marks, the review notice, the QA summary) lives here
 so a briefing says the same thing whichever format the analyst picked.
