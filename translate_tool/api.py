@@ -10,7 +10,8 @@ around these functions, so what the CLI does, a script can do the same way:
 
 The `tm` commands have theirs too: `memory_stats`, `export_memory`, `import_tmx`,
 `post_edit_report`, `passage_history` and `resolve_conflict` each open the memory, do one job
-and close it.
+and close it (`find_passage` names a passage by its Arabic or a briefing's row); `review import`
+is `import_review` and `review_report`.
 
 Failures are `translate_tool.errors.TranslateToolError` subclasses with a one-line message.
 The translator is injectable: pass any object with a `label` and
@@ -38,8 +39,9 @@ from .pipeline import ModelRef, ProgressFactory, no_progress, translate_and_chec
 
 if TYPE_CHECKING:
     from .memory import TranslationMemory
-    from .memory_history import HistoryEntry
+    from .memory_history import HistoryEntry, ReviewCounts
     from .metrics import PostEdit
+    from .review import ReviewResult
     from .tmx import ImportCounts, TmxContents
 
 DEFAULT_FORMATS = ("docx", "md")
@@ -131,7 +133,9 @@ def install_model(
         if allow_http:
             raise InputError("--allow-http is for --from-index")
         return install_file(Path(file), sha256=sha256)
-    return install_from_index("ar", "en", progress=progress, index=index, sha256=sha256, allow_http=allow_http)
+    return install_from_index(
+        "ar", "en", progress=progress, index=index, sha256=sha256, allow_http=allow_http
+    )
 
 
 def evaluate(hypothesis: Path, reference: Path):
@@ -300,11 +304,15 @@ def memory_stats(tm_path: Path | None = None) -> dict[str, object]:
 def export_memory(
     tm_path: Path | None = None, out: Path | None = None, *, include_machine: bool = True
 ) -> bytes:
-    """`tm export`: the memory as TMX 1.4b (written to `out` too when given)."""
+    """`tm export`: the memory as TMX 1.4b; written to `out` too (atomically) when given."""
     from .export.tmx import write_tmx
+    from .files import write_atomic
 
     with _memory(tm_path) as memory:
-        return write_tmx(memory, out, include_machine=include_machine)
+        data = write_tmx(memory, include_machine=include_machine)
+    if out is not None:
+        write_atomic(Path(out), data)
+    return data
 
 
 def import_tmx(tmx_file: Path, tm_path: Path | None = None) -> tuple[TmxContents, ImportCounts]:
@@ -326,6 +334,13 @@ def post_edit_report(tm_path: Path | None = None) -> list[PostEdit]:
     return post_edit_figures(pairs, unreviewed)
 
 
+def find_passage(arabic: str | None, briefing: Path | None = None, row: int | None = None) -> str:
+    """The normalised Arabic of one passage: given as text, or as row `row` of the briefing `briefing`."""
+    from .review.history import passage
+
+    return passage(arabic, Path(briefing) if briefing is not None else None, row)
+
+
 def passage_history(source: str, tm_path: Path | None = None) -> list[str]:
     """`tm history`: the lines that show every reviewed English offered for `source`."""
     from .review.history import history_lines
@@ -340,3 +355,22 @@ def resolve_conflict(source: str, take: int | None, tm_path: Path | None = None)
 
     with _memory(tm_path) as memory:
         return resolve(memory, source, take)
+
+
+# --- review import (`translate-tool review import`) -----------------------------------------
+
+
+def import_review(
+    reviewed: Path, tm_path: Path | None = None, *, take_theirs: bool = False
+) -> tuple[ReviewResult, ReviewCounts]:
+    """Read a reviewed briefing and offer its corrections to the memory (see `review.import_review`)."""
+    from .review import import_review as run
+
+    return run(Path(reviewed), Path(tm_path) if tm_path else default_memory_path(), take_theirs=take_theirs)
+
+
+def review_report(result: ReviewResult, counts: ReviewCounts) -> list[str]:
+    """What `review import` prints: one summary line, then one line per row that needs a look."""
+    from .review import report_lines
+
+    return report_lines(result, counts)

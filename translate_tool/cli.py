@@ -426,13 +426,11 @@ def tm_stats(tm_path: Path | None) -> None:
 def tm_export(output: Path, fmt: str, reviewed_only: bool, tm_path: Path | None) -> None:
     """Write the memory as TMX 1.4b for CAT tools (memoQ, Trados, OmegaT); - for stdout."""
     from .api import export_memory
-    from .files import write_atomic
 
-    data = export_memory(tm_path, include_machine=not reviewed_only)
     if str(output) == "-":
-        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.write(export_memory(tm_path, include_machine=not reviewed_only))
     else:
-        write_atomic(output, data)
+        export_memory(tm_path, output, include_machine=not reviewed_only)
         click.echo(str(output))
 
 
@@ -544,10 +542,9 @@ def tm_history(arabic: str | None, briefing: Path | None, row: int | None, tm_pa
       translate-tool tm history --briefing exports/article.docx --row 7
       translate-tool tm history "النص العربي للفقرة"
     """
-    from .api import passage_history
-    from .review.history import passage
+    from .api import find_passage, passage_history
 
-    for line in passage_history(passage(arabic, briefing, row), tm_path):
+    for line in passage_history(find_passage(arabic, briefing, row), tm_path):
         click.echo(line)
 
 
@@ -571,12 +568,11 @@ def tm_resolve(
       translate-tool tm resolve --briefing exports/article.docx --row 7 --keep
       translate-tool tm resolve --briefing exports/article.docx --row 7 --take 12
     """
-    from .api import resolve_conflict
-    from .review.history import passage
+    from .api import find_passage, resolve_conflict
 
     if keep == (take is not None):
         raise click.UsageError("give either --keep or --take ID")
-    chosen = resolve_conflict(passage(arabic, briefing, row), take, tm_path)
+    chosen = resolve_conflict(find_passage(arabic, briefing, row), take, tm_path)
     click.echo(f"{'kept' if keep else 'stored'}: “{chosen.target}”")
 
 
@@ -622,11 +618,11 @@ def review_import(reviewed: Path, take_theirs: bool, tm_path: Path | None) -> No
       translate-tool review import reviewed.docx --tm team-memory.sqlite3
       translate-tool review import reviewer-a.docx --take-theirs
     """
+    from .api import import_review, review_report
     from .errors import ReviewConflict
-    from .review import import_review, report_lines
 
     result, counts = import_review(reviewed, _tm_path(tm_path), take_theirs=take_theirs)
-    for line in report_lines(result, counts):
+    for line in review_report(result, counts):
         click.echo(line)
     if counts.conflicts:
         n = len(counts.conflicts)

@@ -28,7 +28,6 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 
 import platformdirs
@@ -38,6 +37,7 @@ from . import memory_schema as schema
 from .article import Article, Origin, normalise_source
 from .errors import MemoryBusy, TranslationMemoryError
 from .memory_schema import SCHEMA_VERSION
+from .text import utc_stamp
 
 __all__ = [
     "BUSY_TIMEOUT_S",
@@ -47,7 +47,6 @@ __all__ = [
     "TranslationMemory",
     "TranslationMemoryError",
     "default_tm_path",
-    "utc_now",
 ]
 
 TM_FILENAME = "memory.sqlite3"
@@ -74,11 +73,6 @@ def default_tm_path() -> Path:
     if override:
         return Path(override).expanduser()
     return platformdirs.user_data_path(APP_NAME) / TM_FILENAME
-
-
-def utc_now() -> str:
-    """Now as the memory writes times: ISO 8601 UTC to the second."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class TranslationMemory:
@@ -230,7 +224,7 @@ class TranslationMemory:
         """Upsert machine rows (idempotent: storing the same rows twice changes nothing)."""
         if not rows:
             return 0
-        now = utc_now()
+        now = utc_stamp()
         stored = 0
         with self.write("writing to"):
             for row in rows:

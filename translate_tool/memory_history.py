@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from .article import Origin, normalise_source
 from .errors import InputError
-from .memory import utc_now
+from .text import utc_stamp
 
 if TYPE_CHECKING:
     from .memory import TranslationMemory
@@ -108,7 +108,7 @@ def record_reviews(
     A passage with an empty side raises InputError and rolls the whole document back.
     """
     counts = ReviewCounts()
-    now = utc_now()
+    now = utc_stamp()
     with tm.write("writing to"):
         for number, change in enumerate(changes, 1):
             source, target = normalise_source(change.source), change.target.strip()
@@ -238,8 +238,8 @@ def resolve(tm: TranslationMemory, source: str, take: int | None) -> HistoryEntr
             chosen.row,
         )
         if take is not None:
-            _store_reviewed(tm, source, chosen.target, chosen.file, utc_now())
-        _append(tm, change, STORED if take is not None else KEPT, chosen.file, utc_now())
+            _store_reviewed(tm, source, chosen.target, chosen.file, utc_stamp())
+        _append(tm, change, STORED if take is not None else KEPT, chosen.file, utc_stamp())
     return chosen
 
 

@@ -31,7 +31,7 @@ from . import APP_NAME
 from .article import normalise_source
 from .errors import InputError
 from .files import read_user_file
-from .memory import utc_now
+from .text import utc_stamp
 
 if TYPE_CHECKING:
     from .memory import TranslationMemory
@@ -231,7 +231,7 @@ def record_imported(tm: TranslationMemory, units: Sequence[TmxUnit], imported_fi
     marked as machine. Units from our own TMX keep the origin they were exported with.
     """
     counts = ImportCounts()
-    now = utc_now()
+    now = utc_stamp()
     with tm.write("writing to"):
         for unit in units:
             entry = tm.connection.execute(

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from .. import APP_NAME, __version__
 from ..errors import TranslationMemoryError
-from ..memory import utc_now
+from ..text import utc_stamp
 
 if TYPE_CHECKING:
     from ..memory import TranslationMemory
@@ -62,7 +62,7 @@ def _fill_header(store, source_lang: str) -> None:
     for name, value in {
         "creationtool": APP_NAME,
         "creationtoolversion": __version__,
-        "creationdate": tmx_date(utc_now()),
+        "creationdate": tmx_date(utc_stamp()),
         "datatype": "plaintext",
         "segtype": "paragraph",  # entries are whole titles, headings and paragraphs
         "o-tmf": "translate-tool-sqlite",
