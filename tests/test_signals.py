@@ -133,7 +133,7 @@ def test_stopped_while_writing(tmp_path, seed_path, synthetic_model, sig):
     proc = _start(tmp_path, article, synthetic_model, out_dir, child_end)
     os.close(child_end)
     lines = Lines(read_end)
-    lines.until("translating")  # nothing more on stderr until "writing"
+    lines.until("decoding")  # the last line before "writing": nothing more on stderr until then
     _fill(filler)
     with FolderWatch(out_dir) as watch:
         holder.rollback()
