@@ -25,10 +25,10 @@ from translate_tool.checks import run_checks, summary, summary_line
 from translate_tool.export import COMBINED, EXPORTERS, NOTHING_FLAGGED, english_title
 from translate_tool.export.docx import ARABIC_FONT, render_docx, render_docx_combined
 from translate_tool.export.markdown import render_markdown_combined
-from translate_tool.export.ooxml import read_custom_properties
 from translate_tool.pipeline import translate_articles
 from translate_tool.readers.txt import parse_article
 from translate_tool.review import read_review
+from translate_tool.review.ooxml import custom_properties as read_custom_properties
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ab347057d505572f.txt"
 REPEATED = "قالت الوزارة إن الاجتماع سيعقد يوم ٢٥ مايو بمشاركة ١٢ دولة."

@@ -19,7 +19,7 @@ from translate_tool.article import Article, BlockKind, Flag, Origin
 from translate_tool.briefing import FORMAT_NAME, row_bookmark
 from translate_tool.export import EXPORTERS
 from translate_tool.export.docx import ARABIC_FONT, render_docx
-from translate_tool.export.ooxml import read_custom_properties
+from translate_tool.review.ooxml import custom_properties as read_custom_properties
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ab347057d505572f.txt"
 

@@ -30,8 +30,8 @@ from translate_tool.export.docx import (
     render_docx,
     render_docx_combined,
 )
-from translate_tool.export.ooxml import read_custom_properties
 from translate_tool.readers.txt import parse_article
+from translate_tool.review.ooxml import custom_properties as read_custom_properties
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ab347057d505572f.txt"
 TIMEOUT = 180

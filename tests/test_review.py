@@ -28,7 +28,6 @@ from translate_tool.article import Article, Flag, Origin
 from translate_tool.briefing import ENGLISH_PROPERTY, FLAG_STYLE, english_fingerprint
 from translate_tool.cli import main
 from translate_tool.export.docx import render_docx
-from translate_tool.export.ooxml import read_custom_properties
 from translate_tool.memory import TranslationMemory, default_tm_path
 from translate_tool.memory_history import ReviewChange, record_reviews
 from translate_tool.pipeline import apply_memory, translate_articles
@@ -40,6 +39,7 @@ from translate_tool.review import (
     ROW_REMOVED,
     read_review,
 )
+from translate_tool.review.ooxml import custom_properties as read_custom_properties
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ab347057d505572f.txt"
 ROWS = 39

@@ -361,10 +361,3 @@ def set_custom_properties(document, properties: dict[str, object]) -> None:
         PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, custom_properties_xml(properties), package
     )
     package.relate_to(part, RT.CUSTOM_PROPERTIES)
-
-
-def read_custom_properties(blob: bytes) -> dict[str, str]:
-    """Name → text value of every property in a `docProps/custom.xml` blob (the reader's parser)."""
-    from ..review.ooxml import custom_properties
-
-    return custom_properties(blob)
