@@ -65,6 +65,29 @@ def test_a_busy_memory_gets_its_documents_and_keeps_the_decoding(
     assert all(mark.endswith("MEM") for mark in marks), marks
 
 
+def test_translate_on_a_busy_memory_prints_the_english_and_exits_5(
+    capsys, tmp_path, seed_path, synthetic_model, monkeypatch
+):
+    """`translate` keeps the same promise as `export`: the English, the journal, and exit 5."""
+    tm = default_tm_path()
+    TranslationMemory(tm).close()
+    monkeypatch.setattr(memory_module, "BUSY_TIMEOUT_S", 0.5)
+    locker = subprocess.Popen(
+        [sys.executable, "-c", LOCKER, str(tm)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert locker.stdout.readline() == "locked\n"
+        code, out, err = run(capsys, "translate", seed_path, "--model", synthetic_model)
+    finally:
+        locker.stdin.close()
+        assert locker.wait(timeout=60) == 0
+    assert code == PENDING_EXIT, err
+    journal = tm.with_name(tm.name + ".pending.jsonl")
+    assert len(out.strip().split("\n\n")) == len(journal.read_text(encoding="utf-8").splitlines())
+    (line,) = err.splitlines()
+    assert line.startswith("error: ") and "busy" in line and "the English is printed" in line and str(journal) in line
+
+
 def test_a_journal_left_while_the_memory_is_still_busy_waits(tmp_path, monkeypatch):
     """Storing the journal at the start of a run gives up quietly when the memory is still locked."""
     from translate_tool.journal import journal_path, set_aside

@@ -22,7 +22,7 @@ translator that runs on a cluster, and no model file is opened.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -176,8 +176,13 @@ def translate(
     *,
     translator: Translator | None = None,
     progress: ProgressFactory = no_progress,
+    on_pending: Callable[[Path], None] | None = None,
 ) -> Article:
-    """One article (a file, or the bytes of one) translated, from memory first, and checked."""
+    """One article (a file, or the bytes of one) translated, from memory first, and checked.
+
+    When the memory is busy, the article is still translated; its new machine English waits in
+    a journal for the next run, and `on_pending(journal_path)` is called (the CLI exits 5).
+    """
     from .readers import article_from_bytes, read_article
 
     if isinstance(source, bytes):
@@ -188,7 +193,9 @@ def translate(
         model = ModelRef(
             options.model, options.beam_size, stack, options.glossary(), translator, options.decoding()
         )
-        translate_and_check([article], model, options.memory_path(), progress)
+        _, pending = translate_and_check([article], model, options.memory_path(), progress)
+    if pending is not None and on_pending is not None:
+        on_pending(pending)
     return article
 
 

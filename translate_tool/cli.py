@@ -2,7 +2,9 @@
 
 Exit codes: 0 success; 1 runtime failure (no model, download failed, decoder error);
 3 `--strict` and passages were flagged (documents written);
-2 bad usage or bad input (nothing is written); 129, 130, 143 stopped by SIGHUP, SIGINT,
+2 bad usage or bad input (nothing is written); 4 `review import` found rows in conflict (the
+rest is stored); 5 the translation memory was busy (the documents are written, or the English
+printed, and the new machine text waits in a journal); 129, 130, 143 stopped by SIGHUP, SIGINT,
 SIGTERM (cleaned up: no temporary files, no half-written documents).
 Heavy libraries (ctranslate2, python-docx) are imported only by the commands that need them.
 """
@@ -258,12 +260,16 @@ def export(
     if result.flagged and not state.quiet:
         click.echo(f"QA: {result.summary} (see the flags in the documents)", err=True)
     if result.pending is not None:
-        raise MemoryPending(
-            f"the translation memory was busy: the documents are written, and their new machine "
-            f"translations wait in {result.pending} for the next run to store"
-        )
+        raise MemoryPending(_pending_message("the documents are written", result.pending))
     if strict and result.flagged:
         raise Flagged(f"--strict: {result.summary}")
+
+
+def _pending_message(done: str, journal: Path) -> str:
+    return (
+        f"the translation memory was busy: {done}, and the new machine translations wait in "
+        f"{journal} for the next run to store"
+    )
 
 
 def _translation(model, beam_size, force, tm_path, no_tm, glossary_files) -> dict:
@@ -302,8 +308,11 @@ def translate(
 
     options = TranslateOptions(**_translation(model, beam_size, force, tm_path, no_tm, glossary_files))
     source = sys.stdin.buffer.read() if str(input) == "-" else input
-    article = run_translate(source, options, progress=_progress_bar(state))
+    pending: list[Path] = []
+    article = run_translate(source, options, progress=_progress_bar(state), on_pending=pending.append)
     click.echo("\n\n".join(block.target for block in article.blocks))
+    if pending:
+        raise MemoryPending(_pending_message("the English is printed", pending[0]))
 
 
 @cli.group()
