@@ -85,6 +85,29 @@ def test_a_rerun_over_an_unchanged_folder_loads_no_model_and_rewrites_no_file(
     assert all(after != before[name] for name, after in _mtimes(out).items())
 
 
+def test_xliff_briefings_carry_the_stamp_so_an_unchanged_rerun_skips_them(tmp_path, seed_path):
+    """Every format is stamped: an XLIFF-only rerun skips up-to-date articles too (it used to
+    export everything again, because only DOCX and Markdown carried the stamp)."""
+    from translate_tool import stamps
+
+    inbox, out = _inbox(tmp_path, seed_path), tmp_path / "out"
+    options = ExportOptions(out_dir=out, tm_path=tmp_path / "tm.sqlite3", formats=("xliff", "xliff-omegat"))
+    first = export([inbox], options, translator=FakeTranslator())
+    assert len(first.documents) == 6 and all(stamps.recorded_stamp(p) for p in first.documents)
+    before = _mtimes(out)
+    fake = FakeTranslator()
+    again = export([inbox], options, translator=fake)
+    assert sorted(p.name for p in again.up_to_date) == ["a.txt", "b.txt", "c.txt"]
+    assert again.documents == [] and fake.calls == [] and _mtimes(out) == before
+    # a damaged file is "not up to date", never an error
+    (out / "a.xlf").write_text("<xliff><file><header><reference>", encoding="utf-8")
+    assert stamps.recorded_stamp(out / "a.xlf") is None
+    assert [p.name for p in export([inbox], options, translator=FakeTranslator()).documents] == [
+        "a.xlf",
+        "a.omegat.xlf",
+    ]
+
+
 def test_only_changed_articles_are_exported_again(tmp_path, seed_path):
     inbox, out = _inbox(tmp_path, seed_path), tmp_path / "out"
     options = ExportOptions(out_dir=out, tm_path=tmp_path / "tm.sqlite3")

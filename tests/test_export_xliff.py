@@ -110,7 +110,7 @@ def test_omegat_variant_puts_the_normalised_arabic_in_the_target():
     not STRICT_XSD.is_file(),
     reason=f"XLIFF 1.2 schema not installed ({STRICT_XSD}, Debian php-symfony-translation)",
 )
-@pytest.mark.parametrize("variant", ["standard", "omegat", "combined"])
+@pytest.mark.parametrize("variant", ["standard", "omegat", "combined", "stamped"])
 def test_valid_against_the_xliff_1_2_strict_schema(variant):
     import xmlschema
 
@@ -121,7 +121,10 @@ def test_valid_against_the_xliff_1_2_strict_schema(variant):
     )
     article = seed_with_origins()
     article.blocks[0].target = "control \x01 char"
+    if variant == "stamped":  # an incremental run's build stamp (stamps.py) in the header
+        article.build = "0123456789abcdef0123456789abcdef"
     data = {
+        "stamped": lambda: render_xliff(article),
         "standard": lambda: render_xliff(article),
         "omegat": lambda: render_xliff(article, omegat=True),
         "combined": lambda: render_xliff_combined([article, translated_seed()], "monday"),

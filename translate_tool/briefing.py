@@ -42,6 +42,8 @@ ARTICLES_PROPERTY = "translate-tool-articles"  # a combined briefing: its number
 # What a one-article briefing was made from (`Article.build`), also `build:` in the Markdown
 # front matter: `export DIR` skips an article whose documents carry the stamp it would write.
 BUILD_PROPERTY = "translate-tool-build"
+# The same stamp in an XLIFF briefing: the `form` of a header `<reference><internal-file>`.
+BUILD_FORM = "application/x-translate-tool-build"
 KEYS_PER_PROPERTY = 15  # 15 keys of 16 hex + spaces stay under Word's 255-character limit
 KEYS_PROPERTY = "translate-tool-keys-"  # + 1, 2, ...: row keys in row order, KEYS_PER_PROPERTY each
 ENGLISH_PROPERTY = "translate-tool-en-"  # + 1, 2, ...: English fingerprints, chunked like the keys

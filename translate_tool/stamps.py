@@ -5,7 +5,8 @@ The stamp is a hash of the source file's bytes, the label of the model that woul
 (glossary fingerprint included, see `pipeline.ModelRef`), the translation-memory entries its
 passages come from (English and whether a person reviewed it), and the tool and format versions
 (a new version may lay out or check differently). It is stored as the `BUILD_PROPERTY` custom
-property of a DOCX and as `build:` in the Markdown front matter.
+property of a DOCX, as `build:` in the Markdown front matter, and as a header `<reference>` of
+an XLIFF file (`BUILD_FORM`).
 
 A machine passage recorded in the memory by the run that wrote the documents comes back from
 the memory on the next run with the same English, so its stamp is the same; a reviewer's
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from . import __version__
 from .article import Article, Origin, normalise_source
-from .briefing import BUILD_PROPERTY, FORMAT_VERSION
+from .briefing import BUILD_FORM, BUILD_PROPERTY, FORMAT_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ def recorded_stamp(path: Path) -> str | None:
             return _docx_stamp(path)
         if path.suffix == ".md":
             return _markdown_stamp(path)
+        if path.suffix == ".xlf":
+            return _xliff_stamp(path)
     except (OSError, ValueError, zipfile.BadZipFile, KeyError) as exc:
         log.debug("%s: no build stamp (%s)", path, exc)
     return None
@@ -67,6 +70,26 @@ def _docx_stamp(path: Path) -> str | None:
     except Exception as exc:  # noqa: BLE001 - any damage means "not up to date", never an error
         log.debug("%s: unreadable custom properties (%s)", path, exc)
         return None
+
+
+def _xliff_stamp(path: Path) -> str | None:
+    """The stamp in an XLIFF file's header; reading stops at the first `<body>` (the header
+    comes first), so a large file costs only its header. Never expands entities or fetches."""
+    from lxml import etree
+
+    events = etree.iterparse(
+        str(path), events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False
+    )
+    try:
+        for event, element in events:
+            name = etree.QName(element).localname if isinstance(element.tag, str) else ""
+            if event == "start" and name == "body":
+                return None
+            if event == "end" and name == "internal-file" and element.get("form") == BUILD_FORM:
+                return (element.text or "").strip() or None
+    except etree.LxmlError as exc:  # damaged or not XML: "not up to date", never an error
+        log.debug("%s: unreadable XLIFF header (%s)", path, exc)
+    return None
 
 
 def _markdown_stamp(path: Path) -> str | None:

@@ -39,7 +39,7 @@ from lxml import etree
 
 from .. import APP_NAME, __version__
 from ..article import Article, Block, Origin, normalise_source
-from ..briefing import FORMAT_NAME, FORMAT_VERSION, clean_text, english_fingerprint
+from ..briefing import BUILD_FORM, FORMAT_NAME, FORMAT_VERSION, clean_text, english_fingerprint
 from ..text import number_repeats
 from . import (
     english_title,
@@ -195,6 +195,9 @@ def _exported_rows(filenode, article: Article) -> None:
     reference = etree.SubElement(header, f"{{{XLIFF_NS}}}reference")
     listing = etree.SubElement(reference, f"{{{XLIFF_NS}}}internal-file", {"form": ROWS_FORM})
     listing.text = "\n".join(f"{b.key} {english_fingerprint(_clean(b.target))}" for b in article.blocks)
+    if article.build:  # what the article was made from, so an unchanged rerun skips it (stamps.py)
+        stamp = etree.SubElement(header, f"{{{XLIFF_NS}}}reference")
+        etree.SubElement(stamp, f"{{{XLIFF_NS}}}internal-file", {"form": BUILD_FORM}).text = article.build
 
 
 def _clean(text: str) -> str:
