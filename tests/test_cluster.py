@@ -374,5 +374,16 @@ def test_ctrl_c_mid_run_leaves_no_files_and_the_cluster_as_it_was(
         plugins = client.run(lambda dask_worker: cluster.PLUGIN_NAME in dask_worker.plugins)
         assert not any(plugins.values()), plugins
         # The interrupted client's batches are released: nothing of it is left on the scheduler.
-        tasks = client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
-        assert tasks == 0
+        # The scheduler forgets a departed client's tasks on its own event loop, so the count
+        # is awaited on the scheduler itself (an event, not a sleep), with a deadline.
+        async def tasks_after_release(dask_scheduler, deadline_s: float = 30.0) -> int:
+            import asyncio  # runs on the scheduler (a local function is sent by value)
+
+            loop = asyncio.get_running_loop()
+            end = loop.time() + deadline_s
+            while dask_scheduler.tasks and loop.time() < end:
+                await asyncio.sleep(0.05)  # yields to the scheduler's loop, which does the releasing
+            return len(dask_scheduler.tasks)
+
+        assert client.run_on_scheduler(tasks_after_release) == 0
+
