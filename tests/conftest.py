@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,13 @@ settings.register_profile(
 )
 settings.register_profile("thorough", parent=settings.get_profile("ci"), max_examples=500)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The signal tests send SIGINT and SIGHUP to child processes and expect the tool to stop. A
+# shell starts background jobs (`.ci/run &`, `nohup .ci/run`) with those signals ignored, and an
+# ignored signal stays ignored in every child, which the tool rightly honours (as nohup asks).
+# The suite restores the defaults for itself and its children, however it was started.
+signal.signal(signal.SIGINT, signal.default_int_handler)
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = next((ROOT / "seeds").glob("[0-9]*.txt"))
