@@ -11,11 +11,19 @@ from helpers import run_cli
 
 from translate_tool.errors import ModelError, PackageError
 from translate_tool.packages import (
+    MAX_LINK_CHARS,
+    MAX_LINKS,
+    MAX_METADATA_BYTES,
+    IndexEntry,
+    file_sha256,
     find_installed,
+    index_entry,
     install_file,
     installed_packages,
+    load_package,
     open_model,
     unpack,
+    verify_sha256,
 )
 
 META = {"package_version": "1.9", "from_code": "ar", "to_code": "en", "type": "translate"}
@@ -226,8 +234,6 @@ def test_metadata_json_that_is_not_an_object_or_too_big(tmp_path):
 
 
 def test_install_file_with_sha256(tmp_path, capsys):
-    from translate_tool.packages import file_sha256
-
     archive = make_package(tmp_path / "p.argosmodel")
     code, _, err = run_cli(capsys, "models", "install", archive, "--sha256", "0" * 64)
     assert code == 2 and err.count("\n") == 1 and "SHA-256 is" in err
@@ -236,3 +242,151 @@ def test_install_file_with_sha256(tmp_path, capsys):
     assert code == 2 and "64 hexadecimal digits" in err
     code, out, err = run_cli(capsys, "models", "install", archive, "--sha256", file_sha256(archive).upper())
     assert code == 0 and "installed translate-ar_en 1.9" in out
+
+
+# --- the validation itself, called in-process (mutation testing sees only these calls) -------
+
+ENTRY = {**META, "code": "translate-ar_en", "links": ["https://example.org/p.argosmodel"]}
+WHERE = "the package index at i.json: entry 1"
+
+
+def _refused(meta: object) -> str:
+    with pytest.raises(PackageError) as caught:
+        index_entry(meta, WHERE)
+    return str(caught.value)
+
+
+def test_index_entry_fields_and_defaults():
+    assert index_entry(ENTRY, WHERE) == IndexEntry(
+        "translate-ar_en", "1.9", "ar", "en", ("https://example.org/p.argosmodel",), None
+    )
+    # no links at all is an entry without links (install says so), not a malformed entry
+    assert index_entry({k: v for k, v in ENTRY.items() if k != "links"}, WHERE).links == ()
+    # no code: the one argostranslate would give it
+    assert index_entry({"from_code": "ar", "to_code": "en"}, WHERE).code == "translate-ar_en"
+    # the checksum is kept in lower case, as file_sha256 writes it
+    assert index_entry({**ENTRY, "sha256": "AB" * 32}, WHERE).sha256 == "ab" * 32
+    # the limits themselves are allowed
+    links = [f"https://example.org/{i}" for i in range(MAX_LINKS)]
+    assert len(index_entry({**ENTRY, "links": links}, WHERE).links) == MAX_LINKS
+    long_link = "https://example.org/" + "x" * (MAX_LINK_CHARS - len("https://example.org/"))
+    assert index_entry({**ENTRY, "links": [long_link]}, WHERE).links == (long_link,)
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"links": None}, "field 'links' must be a list, not null"),
+        ({"links": "https://x/p"}, "field 'links' must be a list, not str"),
+        ({"links": [f"https://x/{i}" for i in range(21)]}, "field 'links' has 21 links (limit 20)"),
+        ({"links": ["https://x/p", 7]}, "field 'links' item 2 must be text, not a number"),
+        ({"links": ["https://x/p", True]}, "field 'links' item 2 must be text, not true/false"),
+        ({"links": ["https://x/p", "https://x/\u202ep"]}, "field 'links' item 2 is not a usable link"),
+        ({"links": ["https://x/p", "https://x/" + "p" * 2039]}, "field 'links' item 2 is not a usable link"),
+        ({"sha256": "ab" * 31}, "field 'sha256' must be 64 hexadecimal digits"),
+        ({"sha256": 12}, "field 'sha256' must be 64 hexadecimal digits"),
+        ({"package_version": False}, "field 'package_version' must be text, not true/false"),
+    ],
+    ids=[
+        "links-null",
+        "links-text",
+        "21-links",
+        "link-number",
+        "link-bool",
+        "link-bidi",
+        "link-2049",
+        "sha256-short",
+        "sha256-number",
+        "version-bool",
+    ],
+)
+def test_index_entry_refusals_name_the_entry_and_field_in_one_line(changes, message):
+    assert _refused({**ENTRY, **changes}) == f"{WHERE}: {message}"
+
+
+def test_verify_sha256_names_both_checksums_in_lower_case(tmp_path):
+    path = tmp_path / "p.argosmodel"
+    path.write_bytes(b"package")
+    verify_sha256(path, None, "p")  # nothing to check against
+    verify_sha256(path, file_sha256(path).upper(), "p")
+    with pytest.raises(PackageError) as caught:
+        verify_sha256(path, "AB" * 32, "the link")
+    assert (
+        str(caught.value) == f"the link: SHA-256 is {file_sha256(path)}, expected {'ab' * 32}; not installed"
+    )
+
+
+def _folder(path: Path, metadata: bytes | None) -> Path:
+    path.mkdir()
+    if metadata is not None:
+        (path / "metadata.json").write_bytes(metadata)
+    (path / "model").mkdir()
+    (path / "model" / "model.bin").write_bytes(b"\0")
+    (path / "sentencepiece.model").write_bytes(b"sp")
+    return path
+
+
+def _load_refused(path: Path) -> str:
+    with pytest.raises(PackageError) as caught:
+        load_package(path)
+    return str(caught.value)
+
+
+def test_load_package_metadata_size_limit_is_exact(tmp_path):
+    text = json.dumps(META).encode()
+    exact = _folder(tmp_path / "exact", text + b" " * (MAX_METADATA_BYTES - len(text)))
+    assert load_package(exact).version == "1.9"
+    over = _folder(tmp_path / "over", text + b" " * (MAX_METADATA_BYTES + 1 - len(text)))
+    assert _load_refused(over) == f"{over}: metadata.json is larger than 1024 KB"
+
+
+def test_load_package_reads_at_most_the_limit_of_an_endless_metadata_json(tmp_path):
+    """metadata.json linked to /dev/zero: refused after 1 MB, with memory capped so a bug cannot eat it all."""
+    import resource
+
+    path = _folder(tmp_path / "zero", None)
+    (path / "metadata.json").symlink_to("/dev/zero")
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm") as statm:
+        in_use = int(statm.read().split()[0]) * resource.getpagesize()
+    cap = in_use + 512 * 1024**2
+    if hard != resource.RLIM_INFINITY and hard < cap:
+        pytest.skip("the hard address-space limit is too low to cap memory for this test")
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        message = _load_refused(path)
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    assert message == f"{path}: metadata.json is larger than 1024 KB"
+
+
+def test_load_package_says_in_one_line_why_a_folder_is_not_a_package(tmp_path):
+    missing = _folder(tmp_path / "missing", None)
+    assert _load_refused(missing) == f"{missing}: not an Argos package (no metadata.json)"
+    unreadable = _folder(tmp_path / "unreadable", None)
+    (unreadable / "metadata.json").mkdir()
+    assert _load_refused(unreadable) == f"{unreadable}: unreadable metadata.json (Is a directory)"
+    latin1 = _folder(tmp_path / "latin1", b'{"from_code": "ar", "to_code": "en", "code": "caf\xe9"}')
+    assert _load_refused(latin1).startswith(f"{latin1}: metadata.json is not valid JSON (")
+    no_model = _folder(tmp_path / "no-model", json.dumps(META).encode())
+    (no_model / "model" / "model.bin").unlink()
+    assert _load_refused(no_model) == f"{no_model}: package has no CTranslate2 model (model/model.bin)"
+    no_tokenizer = _folder(tmp_path / "no-tokenizer", json.dumps(META).encode())
+    (no_tokenizer / "sentencepiece.model").unlink()
+    assert _load_refused(no_tokenizer) == (
+        f"{no_tokenizer}: package has no tokenizer (sentencepiece.model or bpe.model)"
+    )
+    (no_tokenizer / "bpe.model").write_bytes(b"bpe")
+    assert load_package(no_tokenizer).version == "1.9"
+
+
+def test_archive_with_an_oversized_metadata_json_is_refused_before_reading_it(tmp_path):
+    archive = tmp_path / "big.argosmodel"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("translate-ar_en-1_9/metadata.json", json.dumps(META) + " " * MAX_METADATA_BYTES)
+        z.writestr("translate-ar_en-1_9/model/model.bin", b"\0")
+        z.writestr("translate-ar_en-1_9/sentencepiece.model", b"sp")
+    with pytest.raises(PackageError) as caught:
+        unpack(archive, tmp_path / "root")
+    assert str(caught.value) == f"{archive}: metadata.json is larger than 1024 KB"
+    assert not (tmp_path / "root" / "translate-ar_en-1_9").exists()
