@@ -98,13 +98,20 @@ def test_edited_arabic_removed_and_added_units_are_listed_with_their_english(tmp
         set_target(body_units[5], "A real correction.")
 
     tm = tmp_path / "tm.sqlite3"
-    code, out, err = run_cli(capsys, "review", "import", edited(tmp_path, edit), "--tm", tm)
+    path = edited(tmp_path, edit)
+    code, out, err = run_cli(capsys, "review", "import", path, "--tm", tm)
     assert code == 0, err
     assert out.splitlines()[0].startswith("1 changed (1 new")
     assert "row 1: Arabic text edited — English kept here: English typed against edited Arabic." in out
     assert "row 5: row removed" in out
     assert "row added (no row key) — English kept here: A unit the reviewer added." in out
     assert [e[1] for e in entries(tm)] == ["A real correction."]
+    from translate_tool.review import ROW_ADDED, UnmatchedRow, read_review
+
+    added = [row for row in read_review(path).unmatched if row.reason == ROW_ADDED]
+    assert added == [
+        UnmatchedRow(4, ROW_ADDED, "A unit the reviewer added.", "فقرة جديدة أضافها المراجع", "")
+    ]
 
 
 def test_combined_briefing_rows_are_matched_across_files(tmp_path, capsys):
@@ -199,3 +206,210 @@ def test_omegat_target_file_imports_its_translated_rows(tmp_path, capsys):
     )
     assert "row 5: not translated in the CAT tool" in out
     assert [e[1] for e in entries(tm)] == ["Reviewed in OmegaT."]
+
+
+# --- the reader itself, in-process: every field it returns, every refusal word for word --------
+
+
+def _briefing_file(units: str, rows: str, listing: str = "internal-file", **attrs: str | None) -> str:
+    """One <file> as export/xliff.py writes it, cut to what the reader looks at; the row list in `listing`."""
+    attrs = {
+        "source-language": "ar",
+        "target-language": "en",
+        "product-name": "translate-tool briefing",
+        "product-version": "1",
+        **attrs,
+    }
+    attributes = " ".join(f'{name}="{value}"' for name, value in attrs.items() if value is not None)
+    return (
+        f'<file original="a.txt" datatype="plaintext" {attributes}><header><reference>'
+        f'<{listing} form="application/x-translate-tool-rows">{rows}</{listing}>'
+        f"</reference></header><body>{units}</body></file>"
+    )
+
+
+def _xliff(*files: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<xliff xmlns="{XLIFF_NS}" version="1.2">{"".join(files)}</xliff>'
+    ).encode()
+
+
+ONE_FILE = _xliff(
+    _briefing_file(
+        '<trans-unit id="0123456789abcdef" resname="row 1"><source>نص</source><target>Text.</target></trans-unit>',
+        "0123456789abcdef aaaaaa",
+    )
+)
+
+
+def test_read_xliff_returns_the_rows_as_exported_and_as_read(tmp_path):
+    import hashlib
+
+    from translate_tool.review.core import ExportedRow, Provenance, ReadRow, ReviewDocument
+    from translate_tool.review.xliff import read_xliff
+
+    first = _briefing_file(
+        '<trans-unit id="0123456789abcdef" resname="row 1"><source> نص  أول </source>'
+        '<target><mrk mtype="x">The</mrk> <mrk mtype="term"><g id="1">agency</g></mrk>\n said'
+        '<ph id="2">{b}</ph></target></trans-unit>'
+        '<trans-unit id="1111111111111111_2" resname="row 7"><source>نص ثان</source>'
+        "<target>Second.</target></trans-unit>"
+        "<trans-unit><source>نص ثالث</source></trans-unit>",
+        "0123456789abcdef aaaaaa\n1111111111111111 bbbbbbbbbbbb",
+    )
+    second = _briefing_file(
+        '<trans-unit id="2222222222222222" resname="row 1"><source>نص رابع</source>'
+        "<target>Fourth.</target></trans-unit>",
+        "2222222222222222 cccccc",
+    )
+    data = _xliff(first, second)
+    path = tmp_path / "r.xlf"
+    path.write_bytes(data)
+    provenance = Provenance(file=str(path), sha256=hashlib.sha256(data).hexdigest())
+    assert read_xliff(path) == ReviewDocument(
+        path,
+        [
+            ExportedRow("0123456789abcdef", "aaaaaa"),
+            ExportedRow("1111111111111111", "bbbbbbbbbbbb"),
+            ExportedRow("2222222222222222", "cccccc"),
+        ],
+        [
+            ReadRow(1, 1, ["0123456789abcdef"], "The agency said", "نص أول", provenance),
+            ReadRow(2, 7, ["1111111111111111"], "Second.", "نص ثان", provenance),
+            ReadRow(3, 3, [], "", "نص ثالث", provenance),  # no id, no resname, no target
+            ReadRow(4, 1, ["2222222222222222"], "Fourth.", "نص رابع", provenance),
+        ],
+        provenance,
+    )
+
+
+@pytest.mark.parametrize(
+    "languages",
+    [("ar-EG", "en-GB"), ("ar_EG", "EN_us"), ("AR", "en-Latn-US")],
+    ids=["dash", "underscore", "case"],
+)
+def test_read_xliff_takes_regional_language_codes(tmp_path, languages):
+    from translate_tool.review.xliff import read_xliff
+
+    source, target = languages
+    data = _xliff(
+        _briefing_file(
+            '<trans-unit id="0123456789abcdef"><source>نص</source><target>Text.</target></trans-unit>',
+            "0123456789abcdef aaaaaa",
+            **{"source-language": source, "target-language": target},
+        )
+    )
+    path = tmp_path / "r.xlf"
+    path.write_bytes(data)
+    assert [row.english for row in read_xliff(path).rows] == ["Text."]
+
+
+UNIT = '<trans-unit id="0123456789abcdef"><source>نص</source><target>Text.</target></trans-unit>'
+ROWS = "0123456789abcdef aaaaaa"
+DAMAGED = "0123456789abcdef not-a-fingerprint-at-all-and-longer-than-forty"
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (_xliff(), "not a translate-tool XLIFF briefing (no <file>)"),
+        (
+            b'<!DOCTYPE xliff SYSTEM "x.dtd"><xliff xmlns="' + XLIFF_NS.encode() + b'">&foo;</xliff>',
+            "refusing an XLIFF file with an entity reference (&foo;)",
+        ),
+        (
+            b'<xliff version="1.2"/>',
+            "not an XLIFF 1.2 file (the root element is 'xliff' in no namespace)",
+        ),
+        (
+            b'<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0"/>',
+            "not an XLIFF 1.2 file (the root element is 'xliff' in urn:oasis:names:tc:xliff:document:2.0)",
+        ),
+        (
+            _xliff(_briefing_file(UNIT, ROWS, **{"product-name": "memoQ"})),
+            "not a translate-tool XLIFF briefing (export one with --format xliff)",
+        ),
+        (
+            _xliff(_briefing_file(UNIT, ROWS, **{"product-name": None})),
+            "not a translate-tool XLIFF briefing (export one with --format xliff)",
+        ),
+        (
+            _xliff(_briefing_file(UNIT, ROWS, **{"product-version": "2"})),
+            "briefing format version '2'; this translate-tool reads version 1",
+        ),
+        (
+            _xliff(_briefing_file(UNIT, ROWS, **{"product-version": None})),
+            "briefing format version None; this translate-tool reads version 1",
+        ),
+        (
+            _xliff(_briefing_file(UNIT, ROWS, **{"source-language": None})),
+            "translates ? -> en; a briefing translates ar -> en",
+        ),
+        (
+            _xliff(_briefing_file(UNIT, ROWS, **{"target-language": None})),
+            "translates ar -> ?; a briefing translates ar -> en",
+        ),
+        (
+            _xliff(_briefing_file(UNIT, ROWS, **{"target-language": "english"})),
+            "translates ar -> english; a briefing translates ar -> en",
+        ),
+        (
+            _xliff(_briefing_file(UNIT, "")),
+            "the list of exported rows is damaged ('')",
+        ),
+        (
+            _xliff(_briefing_file(UNIT, f"{ROWS}\n{DAMAGED}")),
+            f"the list of exported rows is damaged ({DAMAGED[:40]!r})",
+        ),
+        (
+            _xliff(_briefing_file(UNIT, ROWS, listing="external-file")),
+            "the list of exported rows is missing from the header; not a briefing we can check",
+        ),
+        (ONE_FILE + b"<", "not an XLIFF file (not well-formed XML: "),
+    ],
+    ids=[
+        "no-file",
+        "entity-reference",
+        "no-namespace",
+        "xliff-2",
+        "other-product",
+        "no-product",
+        "version-2",
+        "no-version",
+        "no-source-language",
+        "no-target-language",
+        "english-spelled-out",
+        "empty-row-list",
+        "damaged-row-list",
+        "row-list-not-in-internal-file",
+        "not-well-formed",
+    ],
+)
+def test_read_xliff_refusals_name_the_file_word_for_word(tmp_path, data, message):
+    from translate_tool.errors import InputError
+    from translate_tool.review.xliff import read_xliff
+
+    path = tmp_path / "r.xlf"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as caught:
+        read_xliff(path)
+    if message.endswith(": "):  # the parser's own words follow
+        assert str(caught.value).startswith(f"{path}: {message}")
+    else:
+        assert str(caught.value) == f"{path}: {message}"
+
+
+def test_read_xliff_size_limit_is_exact_and_said_in_megabytes(tmp_path, monkeypatch):
+    from translate_tool.errors import InputError
+    from translate_tool.review import xliff
+
+    path = tmp_path / "r.xlf"
+    path.write_bytes(ONE_FILE)
+    monkeypatch.setattr(xliff, "MAX_BYTES", len(ONE_FILE))
+    assert [row.english for row in xliff.read_xliff(path).rows] == ["Text."]
+    monkeypatch.setattr(xliff, "MAX_BYTES", 2**20)
+    path.write_bytes(b" " * (3 * 2**20))
+    with pytest.raises(InputError) as caught:
+        xliff.read_xliff(path)
+    assert str(caught.value) == f"{path}: refusing an XLIFF file of 3 MB (at most 1 MB)"
