@@ -32,6 +32,7 @@ from test_review import (
 )
 
 from translate_tool.article import Origin
+from translate_tool.errors import InputError
 from translate_tool.export.docx import render_docx
 from translate_tool.memory import TranslationMemory, default_tm_path
 from translate_tool.memory_history import current_review, history
@@ -334,3 +335,168 @@ def test_a_schema_1_memory_is_upgraded_with_its_reviews_as_history(tmp_path):
         assert current_review(memory, "نص") == entry
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+# --- in-process, word for word: the history lines, the passage selection, the conflict rule ------
+
+
+def test_history_lines_word_for_word(tmp_path):
+    from translate_tool.memory_history import ReviewChange, record_reviews, resolve
+    from translate_tool.review.core import judge
+    from translate_tool.review.history import history_lines
+
+    source = "ق" * 81  # one character more than a line shows
+    with TranslationMemory(tmp_path / "tm.sqlite3") as memory:
+        record_reviews(memory, [ReviewChange(source, "First.")], "/", judge)  # nothing known about it
+        b = ReviewChange(source, "Second.", "Reviewer B", "2024-05-02T11:00:00Z", "ab" * 32, "", 7)
+        record_reviews(memory, [b], "/work/b.docx", judge)
+        c = ReviewChange(source, "Third.", "Reviewer C", "", "cd" * 32, "", None)
+        record_reviews(memory, [c], "/work/c.docx", judge)
+        stamps = [h.recorded_at for h in history(memory, source)]
+        versions = [
+            f"#1 stored: “First.” — unknown reviewer, time unknown; from unknown file; recorded {stamps[0]}",
+            "#2 conflict, not stored: “Second.” — Reviewer B, 2024-05-02T11:00:00Z; from b.docx "
+            f"(sha256 abababababab), row 7; recorded {stamps[1]}",
+            "#3 conflict, not stored: “Third.” — Reviewer C, time unknown; from c.docx "
+            f"(sha256 cdcdcdcdcdcd); recorded {stamps[2]}",
+        ]
+        assert history_lines(memory, source) == [
+            f"passage: {'ق' * 79}…",
+            "current: “First.” (unknown reviewer, time unknown)",
+            "open conflict: #2, #3; settle it with `tm resolve ... --keep` or `--take ID`",
+            *versions,
+        ]
+        resolve(memory, source, None)
+        (kept,) = history(memory, source)[3:]
+        assert history_lines(memory, source)[1:3] == [
+            "current: “First.” (unknown reviewer, time unknown)",
+            *versions[:1],
+        ]
+        assert history_lines(memory, source)[-1] == (
+            f"#4 kept: “First.” — unknown reviewer, time unknown; from unknown file; recorded {kept.recorded_at}"
+        )
+        exact = "ل" * 80
+        record_reviews(memory, [ReviewChange(exact, "Fits.")], "/work/d.docx")
+        assert history_lines(memory, exact)[0] == f"passage: {exact}"
+        with pytest.raises(InputError) as caught:
+            history_lines(memory, "م" * 81)
+        assert str(caught.value) == f"no reviewed English for this passage in {memory.path}: {'م' * 79}…"
+
+
+def test_history_of_a_passage_whose_reviewed_entry_is_gone(tmp_path):
+    """The entry deleted behind our back (by hand, with sqlite3): the history stays and says so."""
+    from translate_tool.memory_history import ReviewChange, record_reviews
+    from translate_tool.review.history import history_lines
+
+    path = tmp_path / "tm.sqlite3"
+    with TranslationMemory(path) as memory:
+        record_reviews(memory, [ReviewChange("نص", "Gone.", "A", "2024-05-02T11:00:00Z")], "/work/a.docx")
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM entries")
+    with TranslationMemory(path) as memory:
+        assert history_lines(memory, "نص")[:2] == ["passage: نص", "current: not reviewed"]
+
+
+def test_passage_selection_word_for_word(base):
+    from translate_tool.article import normalise_source
+    from translate_tool.errors import InputError
+    from translate_tool.review.history import passage
+
+    assert passage(None, base, ROW) == normalise_source(seed_article().blocks[ROW - 1].source)
+    assert passage("  نص\u00a0 عربي ", None, None) == normalise_source("نص عربي")
+    either = "name the passage either by its Arabic text or by --briefing FILE --row N"
+    for args, message in [
+        ((None, None, None), either),
+        (("نص", base, ROW), either),
+        ((None, base, None), "--briefing needs --row N (the number in the briefing's # column)"),
+        ((None, base, 999), f"{base}: has no row 999"),
+        (("", None, None), "the passage's Arabic text is empty"),
+        ((" \n ", None, None), "the passage's Arabic text is empty"),
+    ]:
+        with pytest.raises(InputError) as caught:
+            passage(*args)
+        assert str(caught.value) == message
+
+
+def _current(target: str, author: str = "", made_at: str = "", shown: str = ""):
+    from translate_tool.memory_history import HistoryEntry
+
+    return HistoryEntry(
+        1, target, "stored", author, made_at, "/work/f.docx", "", shown, None, "2024-06-01T00:00:00Z"
+    )
+
+
+def test_the_conflict_rule_for_a_reviewer_correcting_their_own_correction():
+    from translate_tool.memory_history import CONFLICT, STORED, SUPERSEDED, ReviewChange
+    from translate_tool.review.core import judge
+
+    current = _current("Mine, first.", "A", "2024-05-02T10:00:00Z", shown="abc123")
+
+    def change(made_at: str, author: str = "A") -> ReviewChange:
+        return ReviewChange("نص", "Mine, again.", author, made_at, shown="abc123")
+
+    assert judge(change("2024-05-03T10:00:00Z"), current, [current]) == STORED  # later: their own correction
+    assert judge(change("2024-05-01T10:00:00Z"), current, [current]) == SUPERSEDED  # earlier: an old file
+    assert judge(change(""), current, [current]) == CONFLICT  # no time: cannot tell which is later
+    assert judge(change("2024-05-03T10:00:00Z"), _current("Mine, first.", "A", "", "abc123"), []) == CONFLICT
+    assert judge(change("2024-05-03T10:00:00Z", "B"), current, [current]) == CONFLICT  # someone else
+
+
+def test_take_theirs_stores_whatever_differs():
+    from translate_tool.memory_history import SAME, STORED, ReviewChange
+    from translate_tool.review.core import take_theirs
+
+    change = ReviewChange("نص", "Theirs.")
+    assert take_theirs(change, None, []) == STORED  # nothing reviewed yet
+    assert take_theirs(change, _current("Theirs."), []) == SAME
+    assert take_theirs(change, _current("Ours."), []) == STORED
+
+
+def test_import_review_keeps_the_conflict_rule_unless_told(base, tmp_path):
+    from translate_tool.review import import_review
+
+    a = reviewed_copy(base, tmp_path / "a.docx", "Reviewer A", datetime(2024, 5, 2, 9, 0), "A says.")
+    b = reviewed_copy(base, tmp_path / "b.docx", "Reviewer B", datetime(2024, 5, 2, 10, 0), "B says.")
+    tm = tmp_path / "tm.sqlite3"
+    import_review(b, tm)
+    _, counts = import_review(a, tm)
+    assert [clash.change.target for clash in counts.conflicts] == ["A says."]
+    _, counts = import_review(a, tm, take_theirs=True)
+    assert (counts.changed, counts.conflicts) == (1, [])
+
+
+def test_report_lines_word_for_word_without_names_or_times():
+    from translate_tool.memory_history import Clash, ReviewChange, ReviewCounts
+    from translate_tool.review import ARABIC_EDITED, ROW_REMOVED, ReviewResult, UnmatchedRow, report_lines
+
+    current = _current("Memory's.")
+    counts = ReviewCounts(
+        new=1,
+        changed=2,
+        unchanged=3,
+        conflicts=[Clash(ReviewChange("نص", "File's.", row=3), current)],
+        superseded=[Clash(ReviewChange("نص", "Older.", row=4), current)],
+    )
+    result = ReviewResult(
+        Path("r.docx"),
+        unchanged=5,
+        unmatched=[UnmatchedRow(2, ROW_REMOVED), UnmatchedRow(6, ARABIC_EDITED, "Kept English.")],
+    )
+    nobody = "unknown reviewer, time unknown"
+    assert report_lines(result, counts) == [
+        "0 changed (1 new to the memory, 2 updated, 3 already recorded, 1 in conflict, 1 superseded), "
+        "5 unchanged, 2 unmatched",
+        "row 2: row removed",
+        "row 6: Arabic text edited — English kept here: Kept English.",
+        f"row 3: conflict — the memory keeps “Memory's.” ({nobody}); this file has “File's.” ({nobody})",
+        f"row 4: superseded — this file's “Older.” ({nobody}) was replaced by “Memory's.” ({nobody})",
+    ]
+
+
+def test_ooxml_dates_are_read_as_utc():
+    from translate_tool.review.docx import utc
+
+    assert utc("2024-05-02T10:00:00Z") == "2024-05-02T10:00:00Z"
+    assert utc(" 2024-05-02T12:00:00+02:00 ") == "2024-05-02T10:00:00Z"
+    assert utc("2024-05-02T10:00:00") == "2024-05-02T10:00:00Z"  # no zone: taken as UTC
+    assert utc("yesterday") == ""  # shown as "time unknown"
