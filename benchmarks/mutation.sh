@@ -94,6 +94,10 @@ for module in "$@"; do
   echo "== $module: mutating $target, testing with ${TESTS[$module]}"
   (
     cd "$work"
+    # mutmut forks every mutant's test run from a process that has already run the tests; an
+    # OpenMP thread pool (CTranslate2's, from the export tests) does not survive a fork, and
+    # the child hangs in its first Translator until mutmut calls it a timeout. One thread: no pool.
+    export OMP_NUM_THREADS=1
     # shellcheck disable=SC2086
     mutmut run --max-children 1 ${MUTANTS:-${ONLY[$module]:-}} || true
     mutmut export-cicd-stats >/dev/null
