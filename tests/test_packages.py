@@ -390,3 +390,58 @@ def test_archive_with_an_oversized_metadata_json_is_refused_before_reading_it(tm
         unpack(archive, tmp_path / "root")
     assert str(caught.value) == f"{archive}: metadata.json is larger than 1024 KB"
     assert not (tmp_path / "root" / "translate-ar_en-1_9").exists()
+
+
+def _archive(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_archive_refusals_name_the_archive_and_metadata_json_word_for_word(tmp_path):
+
+    top = "translate-ar_en-1_9"
+    model = {f"{top}/model/model.bin": b"\0", f"{top}/sentencepiece.model": b"sp"}
+    cases = [
+        ({}, "empty archive"),
+        (
+            {".hidden/metadata.json": json.dumps(META).encode(), ".hidden/model/model.bin": b"\0"},
+            "not an Argos package (expected one folder with metadata.json)",
+        ),
+        (
+            {f"{top}/metadata.json": json.dumps({**META, "target_prefix": 7}).encode(), **model},
+            "metadata.json: field 'target_prefix' must be text, not a number",
+        ),
+        (
+            {f"{top}/metadata.json": json.dumps({**META, "to_code": 7}).encode(), **model},
+            "metadata.json: field 'to_code' must be text, not a number",
+        ),
+        ({f"{top}/metadata.json": b"{", **model}, "metadata.json is not valid JSON ("),
+    ]
+    for i, (members, message) in enumerate(cases):
+        archive = _archive(tmp_path / f"{i}.argosmodel", members)
+        with pytest.raises(PackageError) as caught:
+            unpack(archive, tmp_path / "root")
+        assert str(caught.value).startswith(f"{archive}: {message}"), caught.value
+        assert message.endswith("(") or str(caught.value) == f"{archive}: {message}"
+
+
+def test_metadata_errors_name_the_folder_and_peek_names_the_archive(tmp_path):
+    from translate_tool.packages import peek
+
+    folder = _folder(tmp_path / "folder", json.dumps({**META, "target_prefix": 7}).encode())
+    assert (
+        _load_refused(folder) == f"{folder}: metadata.json: field 'target_prefix' must be text, not a number"
+    )
+    folder = _folder(tmp_path / "no-from", json.dumps({"to_code": "en"}).encode())
+    assert _load_refused(folder) == f"{folder}: metadata.json: field 'from_code' is missing"
+    text = json.dumps(META).encode()
+    exact = text + b" " * (MAX_METADATA_BYTES - len(text))
+    top = "translate-ar_en-1_9"
+    archive = _archive(  # metadata.json of exactly the limit: allowed
+        tmp_path / "p.argosmodel",
+        {f"{top}/metadata.json": exact, f"{top}/model/model.bin": b"\0", f"{top}/sentencepiece.model": b"sp"},
+    )
+    package = peek(archive)
+    assert (package.path, package.version) == (archive, "1.9")

@@ -413,3 +413,48 @@ def test_read_xliff_size_limit_is_exact_and_said_in_megabytes(tmp_path, monkeypa
     with pytest.raises(InputError) as caught:
         xliff.read_xliff(path)
     assert str(caught.value) == f"{path}: refusing an XLIFF file of 3 MB (at most 1 MB)"
+
+
+def test_classify_every_verdict_word_for_word(tmp_path):
+    """The format-neutral core on rows built by hand: repeats, a row naming two keys, each reason."""
+    from translate_tool.article import source_key
+    from translate_tool.briefing import english_fingerprint
+    from translate_tool.review.core import (
+        DUPLICATE_KEY,
+        ENGLISH_DELETED,
+        ExportedRow,
+        ReadRow,
+        ReviewDocument,
+        UnmatchedRow,
+        classify,
+    )
+
+    arabic = ["نص مكرر", "نص ثان", "نص ثالث", "نص رابع", "نص خامس"]
+    keys = [source_key(text) for text in arabic]
+    exported = [ExportedRow(keys[0], english_fingerprint("Repeat."))] * 2 + [
+        ExportedRow(key, english_fingerprint(f"Row {i}.")) for i, key in enumerate(keys[1:], start=2)
+    ]
+
+    def row(n: int, key_list: list[str], english: str, text: str, problem: str = "") -> ReadRow:
+        return ReadRow(n, n, key_list, english, text, problem=problem)
+
+    rows = [
+        row(1, [keys[0]], "Repeat.", arabic[0]),  # a passage repeated: both rows unchanged
+        row(2, [keys[0]], "Repeat.", arabic[0]),
+        row(3, [keys[2], keys[1]], "Row 2, better.", arabic[1]),  # the Arabic names the second key
+        row(4, [keys[2]], "Row 3.", arabic[2], problem="a reader's own reason"),
+        row(5, [keys[3]], "", arabic[3]),  # English deleted
+        row(6, [keys[4]], "One.", arabic[4]),  # two rows claim a key exported once
+        row(7, [keys[4]], "Two.", arabic[4]),
+    ]
+    path = tmp_path / "r.xlf"
+    result = classify(ReviewDocument(path, exported, rows))
+    assert result.path == path
+    assert [(c.row, c.key, c.change.target) for c in result.changes] == [(3, keys[1], "Row 2, better.")]
+    assert result.unchanged == 2
+    assert result.unmatched == [
+        UnmatchedRow(4, "a reader's own reason", "Row 3.", arabic[2], keys[2]),
+        UnmatchedRow(5, ENGLISH_DELETED, "", arabic[3], keys[3]),
+        UnmatchedRow(6, DUPLICATE_KEY, "One.", arabic[4], keys[4]),
+        UnmatchedRow(7, DUPLICATE_KEY, "Two.", arabic[4], keys[4]),
+    ]
