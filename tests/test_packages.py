@@ -267,6 +267,7 @@ def test_index_entry_fields_and_defaults():
     # the checksum is kept in lower case, as file_sha256 writes it
     assert index_entry({**ENTRY, "sha256": "AB" * 32}, WHERE).sha256 == "ab" * 32
     # the limits themselves are allowed
+    assert index_entry({**ENTRY, "code": "c" * 100, "to_name": "E" * 100}, WHERE).code == "c" * 100
     links = [f"https://example.org/{i}" for i in range(MAX_LINKS)]
     assert len(index_entry({**ENTRY, "links": links}, WHERE).links) == MAX_LINKS
     long_link = "https://example.org/" + "x" * (MAX_LINK_CHARS - len("https://example.org/"))
@@ -286,6 +287,11 @@ def test_index_entry_fields_and_defaults():
         ({"sha256": "ab" * 31}, "field 'sha256' must be 64 hexadecimal digits"),
         ({"sha256": 12}, "field 'sha256' must be 64 hexadecimal digits"),
         ({"package_version": False}, "field 'package_version' must be text, not true/false"),
+        ({"to_code": ...}, "field 'to_code' is missing"),
+        ({"from_code": "a b"}, "field 'from_code' is not a language code: 'a b'"),
+        ({"argos_version": 2}, "field 'argos_version' must be text, not a number"),
+        ({"from_name": ["Arabic"]}, "field 'from_name' must be text, not a list"),
+        ({"to_name": "E" * 101}, "field 'to_name' is 101 characters long (limit 100)"),
     ],
     ids=[
         "links-null",
@@ -298,10 +304,16 @@ def test_index_entry_fields_and_defaults():
         "sha256-short",
         "sha256-number",
         "version-bool",
+        "no-to-code",
+        "from-code-not-a-code",
+        "argos-version-number",
+        "from-name-list",
+        "to-name-too-long",
     ],
 )
 def test_index_entry_refusals_name_the_entry_and_field_in_one_line(changes, message):
-    assert _refused({**ENTRY, **changes}) == f"{WHERE}: {message}"
+    entry = {k: v for k, v in {**ENTRY, **changes}.items() if v is not ...}
+    assert _refused(entry) == f"{WHERE}: {message}"
 
 
 def test_verify_sha256_names_both_checksums_in_lower_case(tmp_path):

@@ -429,11 +429,15 @@ def test_classify_every_verdict_word_for_word(tmp_path):
         classify,
     )
 
-    arabic = ["نص مكرر", "نص ثان", "نص ثالث", "نص رابع", "نص خامس"]
+    arabic = ["نص مكرر", "نص ثان", "نص ثالث", "نص رابع", "نص خامس", "نص سادس", "نص سابع", "نص ثامن"]
     keys = [source_key(text) for text in arabic]
-    exported = [ExportedRow(keys[0], english_fingerprint("Repeat."))] * 2 + [
-        ExportedRow(key, english_fingerprint(f"Row {i}.")) for i, key in enumerate(keys[1:], start=2)
-    ]
+    fingerprints = sorted(english_fingerprint(text) for text in ("Shown A.", "Shown B."))
+    exported = (
+        [ExportedRow(keys[0], english_fingerprint("Repeat."))] * 2
+        + [ExportedRow(key, english_fingerprint(f"Row {i}.")) for i, key in enumerate(keys[1:5], start=2)]
+        + [ExportedRow(keys[5], english_fingerprint(text)) for text in ("Shown A.", "Shown B.")]
+        + [ExportedRow(key, english_fingerprint("Shown.")) for key in keys[6:] for _ in range(2)]
+    )
 
     def row(n: int, key_list: list[str], english: str, text: str, problem: str = "") -> ReadRow:
         return ReadRow(n, n, key_list, english, text, problem=problem)
@@ -446,15 +450,27 @@ def test_classify_every_verdict_word_for_word(tmp_path):
         row(5, [keys[3]], "", arabic[3]),  # English deleted
         row(6, [keys[4]], "One.", arabic[4]),  # two rows claim a key exported once
         row(7, [keys[4]], "Two.", arabic[4]),
+        row(8, [keys[5]], "Shown A.", arabic[5]),  # a repeat shown with two Englishes: one changed
+        row(9, [keys[5]], "Better.", arabic[5]),
+        row(10, [keys[6]], "Same fix.", arabic[6]),  # both rows of a repeat corrected alike: stored once
+        row(11, [keys[6]], "Same fix.", arabic[6]),
+        row(12, [keys[7]], "Fix one.", arabic[7]),  # corrected differently: neither is stored
+        row(13, [keys[7]], "Fix two.", arabic[7]),
     ]
     path = tmp_path / "r.xlf"
     result = classify(ReviewDocument(path, exported, rows))
     assert result.path == path
-    assert [(c.row, c.key, c.change.target) for c in result.changes] == [(3, keys[1], "Row 2, better.")]
-    assert result.unchanged == 2
+    assert [(c.row, c.key, c.change.target, c.change.shown) for c in result.changes] == [
+        (3, keys[1], "Row 2, better.", english_fingerprint("Row 2.")),
+        (9, keys[5], "Better.", " ".join(fingerprints)),
+        (10, keys[6], "Same fix.", english_fingerprint("Shown.")),
+    ]
+    assert result.unchanged == 4  # rows 1, 2, 8 and 11 (the second of two identical fixes)
     assert result.unmatched == [
         UnmatchedRow(4, "a reader's own reason", "Row 3.", arabic[2], keys[2]),
         UnmatchedRow(5, ENGLISH_DELETED, "", arabic[3], keys[3]),
         UnmatchedRow(6, DUPLICATE_KEY, "One.", arabic[4], keys[4]),
         UnmatchedRow(7, DUPLICATE_KEY, "Two.", arabic[4], keys[4]),
+        UnmatchedRow(12, DUPLICATE_KEY, "Fix one.", arabic[7], keys[7]),
+        UnmatchedRow(13, DUPLICATE_KEY, "Fix two.", arabic[7], keys[7]),
     ]
