@@ -264,6 +264,7 @@ def test_index_entry_fields_and_defaults():
     assert index_entry({k: v for k, v in ENTRY.items() if k != "links"}, WHERE).links == ()
     # no code: the one argostranslate would give it
     assert index_entry({"from_code": "ar", "to_code": "en"}, WHERE).code == "translate-ar_en"
+    assert index_entry({"from_code": "ar", "to_code": "en", "type": "sbd"}, WHERE).code == "sbd-ar_en"
     # the checksum is kept in lower case, as file_sha256 writes it
     assert index_entry({**ENTRY, "sha256": "AB" * 32}, WHERE).sha256 == "ab" * 32
     # the limits themselves are allowed
@@ -288,6 +289,8 @@ def test_index_entry_fields_and_defaults():
         ({"sha256": 12}, "field 'sha256' must be 64 hexadecimal digits"),
         ({"package_version": False}, "field 'package_version' must be text, not true/false"),
         ({"to_code": ...}, "field 'to_code' is missing"),
+        ({"type": 3}, "field 'type' must be text, not a number"),
+        ({"code": 5}, "field 'code' must be text, not a number"),
         ({"from_code": "a b"}, "field 'from_code' is not a language code: 'a b'"),
         ({"argos_version": 2}, "field 'argos_version' must be text, not a number"),
         ({"from_name": ["Arabic"]}, "field 'from_name' must be text, not a list"),
@@ -305,6 +308,8 @@ def test_index_entry_fields_and_defaults():
         "sha256-number",
         "version-bool",
         "no-to-code",
+        "type-number",
+        "code-number",
         "from-code-not-a-code",
         "argos-version-number",
         "from-name-list",
