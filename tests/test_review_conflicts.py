@@ -500,3 +500,37 @@ def test_ooxml_dates_are_read_as_utc():
     assert utc(" 2024-05-02T12:00:00+02:00 ") == "2024-05-02T10:00:00Z"
     assert utc("2024-05-02T10:00:00") == "2024-05-02T10:00:00Z"  # no zone: taken as UTC
     assert utc("yesterday") == ""  # shown as "time unknown"
+
+
+def test_docx_provenance_names_the_last_saver_or_else_the_file_time(base, tmp_path, monkeypatch):
+    """Word's lastModifiedBy and modified time when someone saved the file; else the file's own time."""
+    import hashlib
+    import os
+    import time
+    from datetime import timezone
+
+    from translate_tool.review.core import Provenance
+    from translate_tool.review.docx import read_docx
+
+    def expected(path: Path, author: str, when: str) -> Provenance:
+        return Provenance(author, when, str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
+
+    zone = os.environ.get("TZ")
+    monkeypatch.setenv("TZ", "Asia/Baghdad")  # the reviewer's clock is not UTC
+    time.tzset()
+    try:
+        saved = reviewed_copy(base, tmp_path / "a.docx", "Reviewer A", datetime(2024, 5, 2, 9, 0), "A says.")
+        assert read_docx(saved).provenance == expected(saved, "Reviewer A", "2024-05-02T09:00:00Z")
+        stamp = datetime(2024, 6, 1, 10, 0, tzinfo=timezone.utc).timestamp()
+        # the export as written (nobody saved it since), and a copy saved by a tool that kept the
+        # exporter's name: both named by nobody, at the file's own time
+        kept = reviewed_copy(base, tmp_path / "k.docx", "translate-tool", datetime(2024, 5, 3, 9, 0), "K.")
+        for path in (base, kept):
+            os.utime(path, (stamp, stamp))
+            assert read_docx(path).provenance == expected(path, "", "2024-06-01T10:00:00Z")
+    finally:
+        if zone is None:
+            monkeypatch.delenv("TZ")
+        else:
+            monkeypatch.setenv("TZ", zone)
+        time.tzset()
