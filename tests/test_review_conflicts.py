@@ -534,3 +534,11 @@ def test_docx_provenance_names_the_last_saver_or_else_the_file_time(base, tmp_pa
         else:
             monkeypatch.setenv("TZ", zone)
         time.tzset()
+
+
+def test_a_tracked_change_without_a_date_still_names_its_author(base, tmp_path):
+    from translate_tool.review import read_review
+
+    copy = tracked_copy(base, tmp_path / "a.docx", "Reviewer A", "", "Undated.")
+    (changed,) = read_review(copy).changes
+    assert (changed.row, changed.change.target, changed.change.author) == (ROW, "Undated.", "Reviewer A")
