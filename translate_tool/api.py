@@ -254,7 +254,11 @@ class _Builds:
     """
 
     def __init__(self, inputs: Sequence[Path | str], options: ExportOptions, model: ModelRef, articles):
-        self.options = options
+        from .export import EXPORTERS
+
+        self.rebuild = options.rebuild
+        self.out_dir = Path(options.out_dir)
+        self.suffixes = [EXPORTERS[f][1] for f in tuple(options.formats) or DEFAULT_FORMATS]
         self.folders = {Path(p).resolve() for p in inputs if Path(p).is_dir()}
         self.label = model.label()
         self.digests = {id(a): stamps.source_digest(a.source_path) for a in articles}
@@ -263,17 +267,13 @@ class _Builds:
         return stamps.build_stamp(article, self.digests[id(article)], self.label)
 
     def outdated(self, article: Article) -> bool:
-        from .export import EXPORTERS
-
         if article.source_path.resolve().parent not in self.folders:
             return True
-        if self.options.rebuild or any(not b.target for b in article.blocks):
+        if self.rebuild or any(not b.target for b in article.blocks):
             return True  # something still needs the model: its English is not known yet
-        out_dir = Path(self.options.out_dir)
-        suffixes = [EXPORTERS[f][1] for f in tuple(self.options.formats) or DEFAULT_FORMATS]
         stamp = self.stamp(article)
         stem = output_stem(article.source_path.stem)  # the name `_render` writes
-        return any(stamps.recorded_stamp(out_dir / (stem + s)) != stamp for s in suffixes)
+        return any(stamps.recorded_stamp(self.out_dir / (stem + s)) != stamp for s in self.suffixes)
 
 
 def _render(articles: list[Article], todo: list[Article], options: ExportOptions, formats: tuple[str, ...]):
