@@ -11,11 +11,15 @@ from translate_tool.engine import Hypothesis, Progress
 from translate_tool.errors import InputError
 from translate_tool.glossary import (
     Glossary,
+    Term,
     default_glossary_path,
     fold,
     has_english,
     load_glossary,
+    normalise,
+    parse_glossary,
     protect,
+    read_glossary_file,
     split_around,
 )
 from translate_tool.pipeline import translate_articles
@@ -437,3 +441,90 @@ def test_missing_english_names_the_terms_and_splice_checks_its_pieces():
     assert missing_english("Azerbaijan called on the other side", found) == ["Armenia"]
     with pytest.raises(ValueError, match="^need one more piece than matches$"):
         splice(["one piece"], found)
+
+
+# --- normalise, parse and tie-breaks, value for value (mutation testing: see TESTING.md) --------
+# Each expected value is worked out by hand from the rules in the module docstring: folded text,
+# then each folded character's [start, end) in the original.
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a run of whitespace is one space whose end is the run's end
+        ("بب \tك", ("بب ك", [0, 1, 2, 4], [1, 2, 4, 5])),
+        # a mark at the very start belongs to nothing; a mark after a space does not stretch it
+        ("\u064eبب \u064eك", ("بب ك", [1, 2, 3, 5], [2, 3, 4, 6])),
+        # a prefix and a word apart without tatweel stay two words
+        ("و ب", ("و ب", [0, 1, 2], [1, 2, 3])),
+        # a tatweel after punctuation does not glue the next word on
+        ("!ـ ب", ("! ب", [0, 2, 3], [2, 3, 4])),
+        # the article written apart with a tatweel joins its word
+        ("الـ ب", ("الب", [0, 1, 4], [1, 3, 5])),
+    ],
+)
+def test_normalise_gives_each_folded_character_its_original_span(text, expected):
+    assert normalise(text) == expected
+
+
+def test_more_letters_win_between_terms_over_the_same_word():
+    glossary = Glossary.from_pairs([("قدس", "Quds"), ("القدس", "Jerusalem")])
+    [match] = glossary.find("في القدس")
+    assert (match.english, match.start, match.term_start, match.end, match.kept_prefix) == (
+        "Jerusalem",
+        3,
+        3,
+        8,
+        "",
+    )
+
+
+def test_more_letters_win_over_a_later_start_between_overlapping_terms():
+    glossary = Glossary.from_pairs([("الأعلى جدا", "very highest"), ("المجلس الأعلى", "Supreme Council")])
+    [match] = glossary.find("المجلس الأعلى جدا")
+    assert (match.english, match.start, match.end) == ("Supreme Council", 0, 13)
+
+
+def test_a_term_without_letters_is_refused_by_name():
+    with pytest.raises(ValueError) as caught:
+        Glossary([Term("...", "dots")])
+    assert str(caught.value) == "glossary term '...' has no letters"
+
+
+def test_parse_glossary_messages_word_for_word():
+    def message(text: str) -> str:
+        with pytest.raises(InputError) as caught:
+            parse_glossary(text)
+        return str(caught.value)
+
+    assert message("كاراباخ,Karabakh,Azerbaijan\n") == (
+        "glossary:1: expected two non-empty columns, arabic,english; found 3 columns"
+        " (quote the English if it contains a comma)"
+    )
+    assert (
+        message(" ,Karabakh\n")
+        == "glossary:1: expected two non-empty columns, arabic,english; found 2 columns"
+    )
+    assert (
+        message("كاراباخ\n") == "glossary:1: expected two non-empty columns, arabic,english; found 1 column"
+    )
+    # only the first row may be a header, and only with a header word in both columns
+    assert message("كاراباخ,Karabakh\narabic,english\n") == (
+        "glossary:2: the first column must be the Arabic term, got 'arabic'"
+    )
+    assert (
+        message("arabic,Karabakh\n") == "glossary:1: the first column must be the Arabic term, got 'arabic'"
+    )
+
+
+def test_parse_glossary_keeps_a_quoted_line_break_as_written():
+    [term] = parse_glossary('"ناغورني\r\nكاراباخ",Nagorno-Karabakh\r\n', "g.csv")
+    assert term == Term("ناغورني\r\nكاراباخ", "Nagorno-Karabakh", "g.csv:2")
+
+
+def test_a_glossary_that_is_not_utf8_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_bytes("كاراباخ,Karabakh\n".encode() + b"\xff\xfe,x\n")
+    with pytest.raises(InputError) as caught:
+        read_glossary_file(path)
+    assert str(caught.value) == f"{path}:2: not UTF-8 text; save the glossary as CSV UTF-8"

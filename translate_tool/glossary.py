@@ -128,8 +128,7 @@ def normalise(text: str) -> tuple[str, list[int], list[int]]:
             out.append(" ")
             starts.append(index)
             ends.append(index + 1)
-            after_tatweel = False
-            continue
+            continue  # after_tatweel is next read after a non-space character, which resets it
         after_tatweel = False
         if char == TATWEEL or char in INVISIBLE or unicodedata.category(char) == "Mn":
             after_tatweel = char == TATWEEL
