@@ -57,12 +57,19 @@ def newer_memory(journal_mode: str):
     return make
 
 
+def not_a_database(path: Path) -> None:
+    path.write_bytes(b"this is not a database, it is a shopping list\n" * 200)
+
+
+# what makes the file, the reason printed, the exit code: a file that is no memory at all is bad
+# input (2, choose another file); a newer memory is ours but unreadable by this version (1, upgrade)
 CASES = {
-    "another program's database": (foreign_rollback, "some other program"),
-    "another program's WAL database": (foreign_wal, "some other program"),
-    "a table called entries that is not ours": (foreign_with_entries_table, "some other program"),
-    "a newer memory, rollback journal": (newer_memory("DELETE"), "newer translate-tool"),
-    "a newer memory, WAL": (newer_memory("WAL"), "newer translate-tool"),
+    "another program's database": (foreign_rollback, "some other program", 2),
+    "another program's WAL database": (foreign_wal, "some other program", 2),
+    "a table called entries that is not ours": (foreign_with_entries_table, "some other program", 2),
+    "not a database at all": (not_a_database, "not a usable translation memory", 2),
+    "a newer memory, rollback journal": (newer_memory("DELETE"), "newer translate-tool", 1),
+    "a newer memory, WAL": (newer_memory("WAL"), "newer translate-tool", 1),
 }
 
 COMMANDS = {
@@ -77,13 +84,13 @@ COMMANDS = {
 @pytest.mark.parametrize("command", list(COMMANDS))
 @pytest.mark.parametrize("case", list(CASES))
 def test_refused_memory_file_is_not_modified(tmp_path, capsys, seed_path, synthetic_model, case, command):
-    make, reason = CASES[case]
+    make, reason, expected = CASES[case]
     tm = tmp_path / "data" / "memory.sqlite3"
     tm.parent.mkdir()
     make(tm)
     before = _snapshot(tm)
     code, out, err = run(capsys, *COMMANDS[command](tm, tmp_path, seed_path, synthetic_model))
-    assert code == 1 and out == ""
+    assert code == expected and out == ""
     assert err.count("\n") == 1 and reason in err and str(tm) in err
     assert _snapshot(tm) == before  # same files, same bytes
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.tmx").exists()

@@ -1,9 +1,9 @@
 """Command line: parse arguments, call one function, print, and map errors to exit codes.
 
 Exit codes: 0 success; 1 runtime failure (no model, download failed, decoder error);
-3 `--strict` and passages were flagged (documents written);
-2 bad usage or bad input (nothing is written); 4 `review import` found rows in conflict (the
-rest is stored); 5 the translation memory was busy (the documents are written, or the English
+2 bad usage or bad input, a --tm file that is not a memory included (nothing is written);
+3 `--strict` and passages were flagged (documents written); 4 `review import` found rows in
+conflict (the rest is stored); 5 the translation memory was busy (the documents are written, or the English
 printed, and the new machine text waits in a journal); 129, 130, 143 stopped by SIGHUP, SIGINT,
 SIGTERM (cleaned up: no temporary files, no half-written documents).
 Heavy libraries (ctranslate2, python-docx) are imported only by the commands that need them.

@@ -53,5 +53,14 @@ class TranslationMemoryError(TranslateToolError):
     """The translation memory file cannot be opened, created, read or written (exit 1)."""
 
 
+class NotAMemory(TranslationMemoryError):
+    """The --tm file is not a translation memory: another program's database, or no database (exit 2).
+
+    Bad input like any other: the file is left as it was, and the user chooses another.
+    """
+
+    exit_code = 2
+
+
 class MemoryBusy(TranslationMemoryError):
     """Another process held the memory's write lock for longer than `memory.BUSY_TIMEOUT_S`."""

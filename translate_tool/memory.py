@@ -35,7 +35,7 @@ import platformdirs
 from . import APP_NAME
 from . import memory_schema as schema
 from .article import Article, Origin, normalise_source
-from .errors import MemoryBusy, TranslationMemoryError
+from .errors import MemoryBusy, NotAMemory, TranslationMemoryError
 from .memory_schema import SCHEMA_VERSION
 from .text import utc_stamp
 
@@ -138,7 +138,7 @@ class TranslationMemory:
         except sqlite3.DatabaseError as exc:
             message = str(exc)
             if "not a database" in message or "malformed" in message:
-                raise TranslationMemoryError(
+                raise NotAMemory(
                     f"{self.path}: not a usable translation memory ({message}); "
                     "move the file aside or choose another with --tm"
                 ) from exc

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import TranslationMemoryError
+from .errors import NotAMemory, TranslationMemoryError
 
 if TYPE_CHECKING:
     from .memory import TranslationMemory
@@ -159,7 +159,7 @@ def refuse_foreign_or_newer(tm: TranslationMemory, timeout: float) -> None:
     if not tables and version == 0:
         return  # an empty database: ours to create the schema in
     if version == 0 or not {"source", "source_lang", "target_lang", "target", "origin"} <= columns:
-        raise TranslationMemoryError(f"{path}: {FOREIGN}")
+        raise NotAMemory(f"{path}: {FOREIGN}")
     if version > SCHEMA_VERSION:
         raise _newer(path, version)
 
@@ -221,7 +221,7 @@ def create_or_check_schema(tm: TranslationMemory) -> None:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             return
         if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise TranslationMemoryError(f"{tm.path}: {FOREIGN}")
+            raise NotAMemory(f"{tm.path}: {FOREIGN}")
         for statement in SCHEMA:
             conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
