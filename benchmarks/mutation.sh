@@ -19,12 +19,9 @@ declare -A TESTS=(
            tests/test_atomic_writes.py::test_write_atomic_removes_its_part_file_when_interrupted_or_failing
            tests/test_atomic_writes.py::test_read_user_file_says_in_one_line_what_is_wrong
            tests/test_atomic_writes.py::test_an_interrupt_just_after_the_rename_is_still_an_interrupt
-           tests/test_files.py::test_new_file_follows_the_umask
-           tests/test_files.py::test_replaced_file_keeps_its_mode_whatever_the_umask
-           tests/test_files.py::test_replaced_file_keeps_its_group
-           tests/test_files.py::test_word_owner_file_names
-           tests/test_files.py::test_holders_are_named_from_the_lock_files
-           tests/test_files.py::test_export_refuses_a_briefing_open_elsewhere_before_translating"
+           tests/test_atomic_writes.py::test_a_write_that_fails_half_way_keeps_the_last_good_export
+           tests/test_atomic_writes.py::test_a_failed_rename_keeps_the_last_good_export_and_leaves_no_part_file
+           tests/test_files.py"
   [review]="tests/test_review.py tests/test_review_xliff.py tests/test_review_conflicts.py tests/test_review_layouts.py"
   [memory]="tests/test_memory.py tests/test_cli_memory.py tests/test_memory_open.py tests/test_review_conflicts.py
             tests/test_metrics.py tests/test_tm_import.py tests/test_memory_busy.py"
