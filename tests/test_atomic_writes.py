@@ -237,3 +237,119 @@ def test_an_interrupt_just_after_the_rename_is_still_an_interrupt(tmp_path, monk
     with pytest.raises(KeyboardInterrupt):
         write_atomic(target, "new text")
     assert _outputs(target.parent) == ["brief.md"] and target.read_text() == "new text"
+
+
+# --- the `.part` file of a run killed outright ---------------------------------------------
+# SIGKILL, a crash or a power cut leave the hidden `.part` file: nothing of the dead run can
+# remove it. The next write to the same target does, but never a live writer's: the writer
+# holds a lock on its `.part` file until the rename, and the kernel drops it with the process.
+
+HELD_WRITER = """
+import logging, os, sys
+from pathlib import Path
+from translate_tool import files
+
+logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+real_fsync = os.fsync
+
+
+def fsync_when_told(fd):
+    sys.stdin.readline()  # the writer waits here, its part file written and locked, until told
+    real_fsync(fd)
+
+
+os.fsync = fsync_when_told
+files.write_atomic(Path(sys.argv[1]), b"the held writer's briefing\\n" * 50_000)
+"""
+
+
+def _held_writer(target: Path) -> subprocess.Popen:
+    """A real process writing `target` through write_atomic, stopped just before its fsync and rename."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HELD_WRITER, str(target)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for_line(proc, f"writing {target}")
+    return proc
+
+
+def _parts(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.name.endswith(".part"))
+
+
+def test_the_part_file_of_a_killed_writer_is_removed_by_the_next_write(tmp_path, caplog):
+    from translate_tool.files import write_atomic
+
+    target = tmp_path / "out" / "brief.md"
+    target.parent.mkdir()
+    target.write_bytes(b"last good export")
+    writer = _held_writer(target)
+    writer.kill()
+    assert writer.wait(timeout=60) == -signal.SIGKILL
+    [dead] = _parts(target.parent)
+    assert dead.name.startswith(".brief.md.") and dead.stat().st_size > 0
+    assert target.read_bytes() == b"last good export"  # the killed run never reached the rename
+
+    with caplog.at_level("INFO", logger="translate_tool.files"):
+        write_atomic(target, "next export")
+    assert _outputs(target.parent) == ["brief.md"] and target.read_text() == "next export"
+    assert f"removed {dead}, left by a run that was killed while writing brief.md" in caplog.messages
+
+
+def test_a_live_writers_part_file_is_left_alone(tmp_path):
+    from translate_tool.files import write_atomic
+
+    target = tmp_path / "out" / "brief.md"
+    target.parent.mkdir()
+    writer = _held_writer(target)
+    try:
+        [live] = _parts(target.parent)
+        write_atomic(target, "written meanwhile")  # another run writes the same target meanwhile
+        assert _parts(target.parent) == [live] and target.read_text() == "written meanwhile"
+    finally:
+        writer.stdin.write("\n")  # now let the held writer fsync and rename
+        writer.stdin.flush()
+        assert writer.wait(timeout=60) == 0, writer.stderr.read()
+    assert _outputs(target.parent) == ["brief.md"]
+    assert target.read_bytes() == b"the held writer's briefing\n" * 50_000
+
+
+def test_only_dead_part_files_of_our_own_are_removed(tmp_path):
+    from translate_tool.files import EMPTY_PART_GRACE_S, write_atomic
+
+    target = tmp_path / "brief.md"
+    dead = tmp_path / ".brief.md.0123abcd.part"  # unlocked, with data: a dead run's
+    dead.write_bytes(b"half a briefing")
+    old_empty = tmp_path / ".brief.md.00000001.part"  # unlocked and empty, long ago: a dead run's
+    old_empty.touch()
+    past = os.stat(old_empty).st_mtime - EMPTY_PART_GRACE_S - 1
+    os.utime(old_empty, (past, past))
+    kept = {
+        # empty and just made: maybe a live writer between creating and locking it
+        tmp_path / ".brief.md.00000002.part": b"",
+        # not our naming, or another target's
+        tmp_path / ".brief.md.notours.part": b"x",
+        tmp_path / ".other.md.0123abcd.part": b"x",
+        tmp_path / "brief.md.0123abcd.part": b"x",
+        tmp_path / ".brief.md.0123abcd.part.bak": b"x",
+    }
+    for path, data in kept.items():
+        path.write_bytes(data)
+    someone_elses = tmp_path / ".brief.md.fedcba98.part"
+    someone_elses.write_bytes(b"x")
+    if os.getuid() == 0:
+        os.chown(someone_elses, 54321, 54321)  # another user's (only root can make one here)
+        kept[someone_elses] = b"x"
+    else:
+        someone_elses.unlink()
+    link = tmp_path / ".brief.md.aaaaaaaa.part"
+    link.symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "elsewhere").write_bytes(b"not to be touched")
+
+    write_atomic(target, "new export")
+    assert not dead.exists() and not old_empty.exists()
+    assert {path: path.read_bytes() for path in kept} == kept
+    assert link.is_symlink() and (tmp_path / "elsewhere").read_bytes() == b"not to be touched"
+    assert target.read_text() == "new export"

@@ -2,6 +2,10 @@
 
 - A failure or a stop signal never leaves half a file: we write a `.part` file beside the
   target, flush it to disk and rename it into place, and remove it on any way out.
+- A run killed outright (SIGKILL, a crash, a power cut) cannot remove its `.part` file, so
+  the next write to the same target does: the writer holds an advisory lock on its `.part`
+  file until the rename, and the kernel drops the lock with the process, so a `.part` file
+  nobody holds is a dead run's (see `_remove_dead_parts`).
 - A new file gets the mode the umask (and a shared folder's default ACL) gives, as `open()`
   would; a file we replace keeps its mode and, where the system lets us, its group, so
   colleagues who could read last week's briefing can read this week's.
@@ -14,8 +18,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import stat
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
@@ -169,8 +175,56 @@ def _create_beside(path: Path) -> tuple[BinaryIO, Path]:
             fd = os.open(tmp, flags, 0o666)
         except FileExistsError:
             continue
+        _lock(fd, blocking=True)  # a new file nobody else has opened: never waits
         return os.fdopen(fd, "wb"), tmp
     raise FileExistsError(f"{path.parent}: cannot find a free temporary name for {path.name}")
+
+
+def _lock(fd: int, blocking: bool) -> bool:
+    """Take the exclusive advisory lock on `fd`; False if another process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; dead parts are then left for the user
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
+
+
+# An empty `.part` file younger than this may be a live writer's between creating it and
+# locking it; one with data in it was locked before its first byte.
+EMPTY_PART_GRACE_S = 60.0
+
+
+def _remove_dead_parts(path: Path) -> None:
+    """Remove the `.part` files of runs that were killed while writing `path`.
+
+    Only files of our own naming and our own user, and only those no live process locks.
+    """
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[0-9a-f]{{8}}\.part")
+    try:
+        names = [entry.name for entry in os.scandir(path.parent) if pattern.fullmatch(entry.name)]
+    except OSError:
+        return
+    for name in names:
+        part = path.parent / name
+        try:
+            fd = os.open(part, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            continue  # gone already, a symbolic link, or not ours to read
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
+                continue
+            if st.st_size == 0 and time.time() - st.st_mtime < EMPTY_PART_GRACE_S:
+                continue
+            if _lock(fd, blocking=False):
+                part.unlink(missing_ok=True)
+                log.info("removed %s, left by a run that was killed while writing %s", part, path.name)
+        finally:
+            os.close(fd)
 
 
 def _keep_group_and_mode(fd: int, path: Path, old: os.stat_result) -> None:
@@ -194,12 +248,13 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
         old = path.stat()
     except FileNotFoundError:
         old = None
+    _remove_dead_parts(path)
     tmp: Path | None = None
     try:
         # A stop signal waits until the name is in `tmp`, so the clean-up below always knows it.
         with signals.deferred():
             handle, tmp = _create_beside(path)
-        with handle:
+        with handle:  # open, so locked, until renamed: a live part is never taken for a dead one
             if old is not None and stat.S_ISREG(old.st_mode):
                 _keep_group_and_mode(handle.fileno(), path, old)
             # Tests that stop or break the write step synchronise on this line (visible with -v).
@@ -207,7 +262,7 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+            os.replace(tmp, path)
     except BaseException:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
