@@ -15,13 +15,16 @@ root=$PWD
 
 # The tests that cover each module (the fast ones: a mutant is tested by running these).
 declare -A TESTS=(
-  [files]="tests/test_atomic_writes.py::test_write_atomic_writes_through_a_hidden_part_file_beside_the_target
+  [files]="tests/test_atomic_writes.py::test_the_part_file_of_a_killed_writer_is_removed_by_the_next_write
+           tests/test_atomic_writes.py::test_a_live_writers_part_file_is_left_alone
+           tests/test_atomic_writes.py::test_only_dead_part_files_of_our_own_are_removed
+           tests/test_atomic_writes.py::test_write_atomic_writes_through_a_hidden_part_file_beside_the_target
            tests/test_atomic_writes.py::test_write_atomic_removes_its_part_file_when_interrupted_or_failing
            tests/test_atomic_writes.py::test_read_user_file_says_in_one_line_what_is_wrong
            tests/test_atomic_writes.py::test_an_interrupt_just_after_the_rename_is_still_an_interrupt
            tests/test_atomic_writes.py::test_a_write_that_fails_half_way_keeps_the_last_good_export
            tests/test_atomic_writes.py::test_a_failed_rename_keeps_the_last_good_export_and_leaves_no_part_file
-           tests/test_files.py"
+           tests/test_files.py tests/test_files_units.py"
   [review]="tests/test_review.py tests/test_review_xliff.py tests/test_review_conflicts.py tests/test_review_layouts.py"
   [memory]="tests/test_memory.py tests/test_cli_memory.py tests/test_memory_open.py tests/test_review_conflicts.py
             tests/test_metrics.py tests/test_tm_import.py tests/test_memory_busy.py"
