@@ -35,8 +35,10 @@ class DecodeSettings:
     # sentences of a run happen to be (531 -> 401 MB peak on ten seed articles).
     max_batch_size: int = 1024
     batch_type: str = "tokens"
-    # Sentences per translate_batch call: calls are split only so that the progress bar moves;
-    # inside a call CTranslate2 forms the batches.
+    # Each translate_batch call is one batch, formed as CTranslate2 would (longest first, count x
+    # longest <= max_batch_size tokens), and at most this many sentences: the same batches as
+    # one big call, but a stop signal (handled between calls) waits for one batch, not for
+    # 128 sentences, and the progress bar moves batch by batch.
     sentences_per_call: int = 128
     threads: int = 0  # CTranslate2 intra_threads; 0 lets it use every core
     # Real Argos models were trained on sentences well under this; longer input is cut into
@@ -75,6 +77,27 @@ def load_tokenizer(package: Package):
     if sp_model.exists():
         return SentencePieceTokenizer(sp_model)
     return BPETokenizer(package.path / "bpe.model", package.from_code, package.to_code)
+
+
+def one_batch_calls(lengths: Sequence[int], max_sentences: int, max_tokens: int | None) -> list[range]:
+    """Cut sentences of these token `lengths` (longest first) into calls of one batch each.
+
+    CTranslate2 fills a batch while (examples + 1) x its longest stays within max_batch_size
+    tokens (batch_reader.cc: padding counted), so a call cut the same way is not split again:
+    the batches decoded are those of one call over everything. A call also holds at most
+    `max_sentences`. Each range gives positions in `lengths`.
+    """
+    calls: list[range] = []
+    start = 0
+    for end in range(1, len(lengths) + 1):
+        if end == len(lengths):
+            calls.append(range(start, end))
+            break
+        size = end - start + 1  # the call with the next sentence in it
+        if size > max_sentences or (max_tokens is not None and size * lengths[start] > max_tokens):
+            calls.append(range(start, end))
+            start = end
+    return calls
 
 
 class LocalDecoder:
@@ -184,8 +207,9 @@ class ArgosTranslator:
             return_scores=True,
         )
         order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]), reverse=True)
-        chunk = s.sentences_per_call
-        calls = [order[start : start + chunk] for start in range(0, len(order), chunk)]
+        tokens_cap = s.max_batch_size if s.batch_type == "tokens" else None
+        cuts = one_batch_calls([len(pieces[i]) for i in order], s.sentences_per_call, tokens_cap)
+        calls = [[order[k] for k in cut] for cut in cuts]
         todos = [[i for i in call if pieces[i]] for call in calls]
         batches = ([pieces[i] for i in todo] for todo in todos)
         outputs: list[tuple[str, float, int]] = [("", 0.0, 0)] * len(pieces)
