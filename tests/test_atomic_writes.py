@@ -254,7 +254,8 @@ real_fsync = os.fsync
 
 
 def fsync_when_told(fd):
-    sys.stdin.readline()  # the writer waits here, its part file written and locked, until told
+    print("held before fsync", file=sys.stderr, flush=True)  # the part file is written and locked
+    sys.stdin.readline()  # the writer waits here until told
     real_fsync(fd)
 
 
@@ -264,7 +265,7 @@ files.write_atomic(Path(sys.argv[1]), b"the held writer's briefing\\n" * 50_000)
 
 
 def _held_writer(target: Path) -> subprocess.Popen:
-    """A real process writing `target` through write_atomic, stopped just before its fsync and rename."""
+    """A real process writing `target` through write_atomic, held after writing, before its fsync and rename."""
     proc = subprocess.Popen(
         [sys.executable, "-c", HELD_WRITER, str(target)],
         stdin=subprocess.PIPE,
@@ -272,6 +273,7 @@ def _held_writer(target: Path) -> subprocess.Popen:
         text=True,
     )
     _wait_for_line(proc, f"writing {target}")
+    _wait_for_line(proc, "held before fsync")
     return proc
 
 
