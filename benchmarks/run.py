@@ -544,7 +544,8 @@ def render(report: dict) -> str:
         f"- Batching: (a) argostranslate's own — one `translate_batch` per block, "
         f'`max_batch_size={a["settings"]["batch_size"]}, batch_type="tokens"` (its ARGOS_BATCH_SIZE default); '
         f'(b) and (c) `max_batch_size={s["max_batch_size"]}, batch_type="{s["batch_type"]}"`, longest first, '
-        f"in calls of up to {s['sentences_per_call']} sentences.",
+        f"one `translate_batch` call per batch, cut by CTranslate2's own rule (at most {s['sentences_per_call']} "
+        "sentences), so (b) decodes the batches of (c)'s one call.",
         f"- Each figure is the median of {report['repeats']} runs; every run is a fresh process; arms run "
         f"interleaved (a, b, c, a, b, c, ...) after one discarded warm-up round. Network access is "
         f"blocked by an audit hook in every run (none was attempted); argostranslate's MiniSBD splitter is "
@@ -701,7 +702,8 @@ def notes(report: dict) -> list[str]:
         f"{a['settings']['batch_size']} tokens, so nearly every sentence is decoded alone and the "
         f"{report['settings']['threads']} threads have little to share. translate-tool sorts all sentences "
         f"of the run by length and decodes them in full batches of {batch} ({calls_b} call(s) of up to "
-        f"{st['sentences_per_call']} sentences, so the progress bar moves). Reading, segmenting, tokenising and "
+        f"{st['sentences_per_call']} sentences: one call per batch, so the progress bar moves and a stop signal waits "
+        "for one batch). Reading, segmenting, tokenising and "
         "detokenising cost little: (b) includes them, (c) does not."
     )
     extra_rss = b["peak_rss_mb"] - a["peak_rss_mb"]
