@@ -14,10 +14,12 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 # The tests that cover each module (the fast ones: a mutant is tested by running these).
+# files leaves out the held-writer tests of test_atomic_writes.py: with them in the selection,
+# mutmut 3.8.1 stopped at its first mutant (KeyError on a pid in ForkRunner.wait_for_result);
+# their child process never runs a mutant anyway, and the in-process dead-part test holds a live
+# lock of its own.
 declare -A TESTS=(
-  [files]="tests/test_atomic_writes.py::test_the_part_file_of_a_killed_writer_is_removed_by_the_next_write
-           tests/test_atomic_writes.py::test_a_live_writers_part_file_is_left_alone
-           tests/test_atomic_writes.py::test_only_dead_part_files_of_our_own_are_removed
+  [files]="tests/test_atomic_writes.py::test_only_dead_part_files_of_our_own_are_removed
            tests/test_atomic_writes.py::test_write_atomic_writes_through_a_hidden_part_file_beside_the_target
            tests/test_atomic_writes.py::test_write_atomic_removes_its_part_file_when_interrupted_or_failing
            tests/test_atomic_writes.py::test_read_user_file_says_in_one_line_what_is_wrong

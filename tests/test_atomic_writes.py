@@ -8,6 +8,7 @@ translates, before anything is written.
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import resource
 import signal
@@ -346,11 +347,19 @@ def test_only_dead_part_files_of_our_own_are_removed(tmp_path):
         kept[someone_elses] = b"x"
     else:
         someone_elses.unlink()
+    live = tmp_path / ".brief.md.11111111.part"  # with data, but locked: a live writer's (here, ours)
+    live.write_bytes(b"being written")
+    kept[live] = b"being written"
+    holder = os.open(live, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # another open file description than write_atomic's: it conflicts
     link = tmp_path / ".brief.md.aaaaaaaa.part"
     link.symlink_to(tmp_path / "elsewhere")
     (tmp_path / "elsewhere").write_bytes(b"not to be touched")
 
-    write_atomic(target, "new export")
+    try:
+        write_atomic(target, "new export")
+    finally:
+        os.close(holder)
     assert not dead.exists() and not old_empty.exists()
     assert {path: path.read_bytes() for path in kept} == kept
     assert link.is_symlink() and (tmp_path / "elsewhere").read_bytes() == b"not to be touched"
