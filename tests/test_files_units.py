@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,14 @@ def owner_file(ansi: bytes, utf16: str = "", count: int | None = None, size: int
         # the ANSI copy is Windows-1252, padded with NULs or spaces
         (b"\x05\x80 \xe9\x00\x00", "€ é"),
         (owner_file(b"  Hala \0", count=0), "Hala"),
+        # the shortest names, and the length byte read as a count, not one more
+        (owner_file(b"Hala", "ه"), "ه"),
+        (b"\x01H", "H"),
+        (b"\x02HaX", "Ha"),
+        # bytes no decoder maps: replacement characters, never an error
+        (owner_file(b"Hala", count=2)[:56] + b"\x00\xd8A\x00" + bytes(102), "\ufffdA"),  # a lone surrogate
+        (b"\x02\x81H", "\ufffdH"),  # 0x81 is unassigned in Windows-1252
+        (owner_file(b"", "Xena X"), "Xena X"),  # only NULs and spaces are stripped
         # nothing usable: still someone
         (b"", "an unknown user"),
         (b"\x00Hala", "an unknown user"),
@@ -67,6 +76,8 @@ def test_word_holder(data, holder):
         (" Hala , hala ,ws-12 , 01.12.2026 09:30 ;", "Hala (hala) on ws-12 since 01.12.2026 09:30"),
         (r"Saleh\, Hala\; \\x,hala,,,;", r"Saleh, Hala; \x (hala)"),
         ("a,b,c,d;e,f,g,h;", "a (b) on c since d"),  # one line, up to its ;
+        ("a,b;c,d;", "a (b)"),
+        ("Xavier X,xx,X-host,X;", "Xavier X (xx) on X-host since X"),
         ("a,b,c", "a (b)"),  # a field is ended by , or ;
         (",,,,;", "an unknown user"),
         ("", "an unknown user"),
@@ -186,3 +197,44 @@ def test_write_atomic_creates_folders_and_encodes_text_as_utf8(tmp_path):
     os.chmod(target, 0o600)
     files.write_atomic(target, b"\x00")
     assert stat.S_IMODE(target.stat().st_mode) == 0o600 and target.read_bytes() == b"\x00"
+
+
+def test_replaced_file_keeps_its_owner_too(tmp_path):
+    target = tmp_path / "brief.md"
+    target.write_bytes(b"last week")
+    os.chown(target, -1, os.getegid() + 4242) if os.getuid() == 0 else None
+    files.write_atomic(target, b"this week")
+    assert target.stat().st_uid == os.getuid()
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to act as another user for a moment")
+def test_a_group_we_cannot_keep_is_a_warning_not_a_failure(caplog):
+    """Someone not in the old file's group replaces it: the new file has their group, and they are told."""
+    with tempfile.TemporaryDirectory(dir="/tmp") as scratch:  # pytest's tmp_path is root's alone
+        os.chmod(scratch, 0o755)
+        _replace_as_nobody(Path(scratch) / "shared", caplog)
+
+
+def _replace_as_nobody(folder: Path, caplog) -> None:
+    folder.mkdir()
+    folder.chmod(0o777)  # anyone may replace files here (no sticky bit)
+    target = folder / "brief.md"
+    target.write_bytes(b"last week")
+    os.chown(target, 0, 0)
+    nobody = 65534
+    groups = os.getgroups()
+    os.setgroups([])
+    os.setegid(nobody)
+    os.seteuid(nobody)
+    try:
+        with caplog.at_level(logging.WARNING, logger="translate_tool.files"):
+            files.write_atomic(target, b"this week")
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
+        os.setgroups(groups)
+    assert target.read_bytes() == b"this week"
+    assert (target.stat().st_uid, target.stat().st_gid) == (nobody, nobody)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", f"{target}: could not keep its group (gid 0); the new file has your group")
+    ]
