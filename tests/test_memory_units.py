@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from translate_tool import memory_schema
-from translate_tool.errors import InputError, TranslationMemoryError
+from translate_tool.errors import InputError, MemoryBusy, TranslationMemoryError
 from translate_tool.memory import SCHEMA_VERSION, TranslationMemory
 from translate_tool.memory_history import (
     Clash,
@@ -677,3 +677,144 @@ def test_a_failed_upgrade_leaves_the_old_memory_as_it_was(tmp_path):
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["entries"]
     conn.close()
+
+
+# --- memory: opening, errors, stats ----------------------------------------------------------
+
+
+def test_a_memory_in_folders_that_do_not_exist_yet(tmp_path):
+    path = tmp_path / "a" / "b" / "memory.sqlite3"
+    TranslationMemory(path).close()
+    with TranslationMemory(path, create=False) as tm:  # the folder exists now: opened again
+        assert tm.stats()["entries"] == 0
+
+
+def test_opening_names_what_is_missing_or_in_the_way(tmp_path):
+    path = tmp_path / "memory.sqlite3"
+    with pytest.raises(TranslationMemoryError) as caught:
+        TranslationMemory(path, create=False)
+    assert (
+        str(caught.value)
+        == f"{path}: no translation memory yet; the first export or review import creates it"
+    )
+    assert not path.exists()
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the folder should be")
+    with pytest.raises(TranslationMemoryError) as caught:
+        TranslationMemory(blocker / "memory.sqlite3")
+    assert (
+        str(caught.value) == f"{blocker}: cannot create the folder for the translation memory (File exists)"
+    )
+    with pytest.raises(TranslationMemoryError) as caught:
+        TranslationMemory(tmp_path)
+    assert str(caught.value) == f"{tmp_path}: is a folder; the translation memory must be a file"
+
+
+def test_the_default_language_pair_is_arabic_to_english(tmp_path):
+    path = tmp_path / "memory.sqlite3"
+    with TranslationMemory(path, "ar", "en") as explicit:
+        record_reviews(explicit, [change("Reviewed.")], "r.docx")
+    with TranslationMemory(path) as tm:
+        assert (tm.source_lang, tm.target_lang) == ("ar", "en")
+        assert current_review(tm, ARABIC).target == "Reviewed."
+        assert (entry(tm)["source_lang"], entry(tm)["target_lang"]) == ("ar", "en")
+
+
+def test_a_busy_memory_is_waited_for_as_long_as_busy_timeout_says(tmp_path, monkeypatch):
+    import translate_tool.memory as memory_module
+
+    path = tmp_path / "memory.sqlite3"
+    TranslationMemory(path).close()
+    monkeypatch.setattr(memory_module, "BUSY_TIMEOUT_S", 0.0)
+    with TranslationMemory(path) as tm:
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the write lock
+        start = time.monotonic()
+        with pytest.raises(MemoryBusy) as caught:
+            tm.store_machine_rows([{**tm.key(ARABIC), "target": "Machine.", "model": "m 1", "score": -0.1}])
+        assert time.monotonic() - start < 2.5  # not SQLite's default 5 s
+        holder.execute("COMMIT")
+        holder.close()
+    assert str(caught.value) == (
+        f"{path}: translation memory still busy after 0 s (another translate-tool is writing to it); try again"
+    )
+
+
+def test_stats_counts_and_sizes_the_file_and_its_wal(tm):
+    tm.store_machine_rows(
+        [
+            {**tm.key("نص أ."), "target": "A.", "model": "m 1", "score": -0.1},
+            {**tm.key("نص ب."), "target": "B.", "model": "m 1", "score": -0.1},
+            {**tm.key("نص ج."), "target": "C.", "model": "m 2", "score": -0.1},
+        ]
+    )
+    record_reviews(tm, [change("Reviewed.")], "r.docx")
+    wal = Path(f"{tm.path}-wal")
+    assert wal.exists()
+    assert tm.stats() == {
+        "path": str(tm.path),
+        "size_bytes": tm.path.stat().st_size + wal.stat().st_size,
+        "schema_version": SCHEMA_VERSION,
+        "entries": 4,
+        "by_origin": {"reviewed": 1, "imported": 0, "machine": 3},
+        "by_model": {"m 1": 2, "m 2": 1},
+    }
+
+
+def test_lookup_finds_every_variant_and_skips_empty_text(tm):
+    record_reviews(tm, [change("Reviewed.")], "r.docx")
+    found = tm.lookup([ARABIC_VARIANT, ARABIC, "  ", OTHER])
+    assert list(found) == [ARABIC] and found[ARABIC]["target"] == "Reviewed."
+    assert tm.lookup([]) == {}
+
+
+def _damage(path: Path, *statements: str) -> None:
+    """Another program (or a bad copy) changes the memory's tables behind translate-tool's back."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in statements:
+        conn.execute(statement)
+    conn.close()
+
+
+def test_a_write_the_database_refuses_says_what_was_being_written(tm):
+    record_reviews(tm, [change("Reviewed.")], "r.docx")
+    record_reviews(tm, [change("Rival.")], "s.docx", Judge({"Rival.": "conflict"}))
+    _damage(
+        tm.path,
+        "CREATE TRIGGER no_entries BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END",
+        "CREATE TRIGGER no_rows BEFORE INSERT ON history BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END",
+    )
+    failed = f"{tm.path}: writing to the translation memory failed (refused by a trigger)"
+    for write in (
+        lambda: record_reviews(tm, [change("Another.", source=OTHER)], "t.docx"),
+        lambda: resolve(tm, ARABIC, 2),
+        lambda: resolve(tm, ARABIC, None),
+        lambda: tm.store_machine_rows([{**tm.key(OTHER), "target": "M.", "model": "m 1", "score": -0.1}]),
+    ):
+        with pytest.raises(TranslationMemoryError) as caught:
+            write()
+        assert str(caught.value) == failed
+    assert len(history(tm, ARABIC)) == 2 and entry(tm, OTHER) is None
+
+
+@pytest.mark.parametrize("table", ["entries", "history"])
+def test_a_read_from_a_damaged_memory_says_what_was_being_read(tm, table):
+    _damage(tm.path, f"DROP TABLE {table}")
+    failed = f"{tm.path}: reading the translation memory failed (no such table: {table})"
+    reads = {
+        "entries": [
+            lambda: current_review(tm, ARABIC),
+            lambda: tm.stats(),
+            lambda: tm.lookup([ARABIC]),
+            lambda: post_edit_pairs(tm),
+        ],
+        "history": [
+            lambda: history(tm, ARABIC),
+            lambda: current_review(tm, ARABIC),
+            lambda: open_conflicts(tm, [ARABIC]),
+        ],
+    }
+    for read in reads[table]:
+        with pytest.raises(TranslationMemoryError) as caught:
+            read()
+        assert str(caught.value) == failed
