@@ -818,3 +818,11 @@ def test_a_read_from_a_damaged_memory_says_what_was_being_read(tm, table):
         with pytest.raises(TranslationMemoryError) as caught:
             read()
         assert str(caught.value) == failed
+
+
+def test_a_folder_where_the_wal_file_goes_is_an_opening_failure(tmp_path):
+    path = tmp_path / "memory.sqlite3"
+    Path(f"{path}-wal").mkdir()
+    with pytest.raises(TranslationMemoryError) as caught:
+        TranslationMemory(path)
+    assert str(caught.value) == f"{path}: opening the translation memory failed (disk I/O error)"
