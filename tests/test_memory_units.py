@@ -534,6 +534,20 @@ def test_peek_reads_the_version_tables_and_entry_columns(tmp_path):
     assert len(columns) == 16
 
 
+def test_peek_waits_only_as_long_as_it_is_told(tmp_path):
+    path = tmp_path / "memory.sqlite3"
+    make_foreign(path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # a writer in the middle of its commit: no reader gets in
+    tm = bare(path)
+    start = time.monotonic()
+    with pytest.raises(MemoryBusy):
+        memory_schema._peek(tm, f"{path.resolve().as_uri()}?mode=ro", 0.0)
+    assert time.monotonic() - start < 2.5  # not SQLite's default 5 s
+    holder.execute("COMMIT")
+    holder.close()
+
+
 # --- memory_schema: WAL mode and the schema -------------------------------------------------------
 
 
