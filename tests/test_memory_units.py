@@ -840,3 +840,20 @@ def test_a_folder_where_the_wal_file_goes_is_an_opening_failure(tmp_path):
     with pytest.raises(TranslationMemoryError) as caught:
         TranslationMemory(path)
     assert str(caught.value) == f"{path}: opening the translation memory failed (disk I/O error)"
+
+
+def test_storing_machine_rows_counts_what_changed(tm):
+    assert tm.store_machine_rows([]) == 0
+    rows = [
+        {**tm.key(source), "target": f"English {n}.", "model": "m 1", "score": -0.1}
+        for n, source in enumerate(["نص أ.", "نص ب.", "نص ج."])
+    ]
+    assert tm.store_machine_rows(rows) == 3
+    assert tm.store_machine_rows(rows) == 0  # the same rows again change nothing
+    assert tm.store_machine_rows([{**rows[0], "model": "m 2"}, rows[1]]) == 1
+
+
+def test_machine_rows_need_the_model_label(tm):
+    with pytest.raises(ValueError) as caught:
+        tm.machine_rows([], "")
+    assert str(caught.value) == "record_machine needs the model label"
