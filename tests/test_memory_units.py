@@ -388,6 +388,13 @@ def make_module_table(path: Path) -> None:
     conn.close()
 
 
+def wal_header() -> bytes:
+    """The first 100 bytes of an SQLite file that says WAL mode (read and write versions 2)."""
+    header = bytearray(b"SQLite format 3\x00" + bytes(84))
+    header[18:20] = b"\x02\x02"
+    return bytes(header)
+
+
 FOREIGN = "an SQLite database of some other program, not a translation memory; choose another file with --tm"
 NEWER = "translation memory was made by a newer translate-tool (schema 4, this version reads 3); upgrade translate-tool"
 REFUSED = {
@@ -412,6 +419,10 @@ REFUSED = {
         )
         for missing in ("source", "source_lang", "target_lang", "target", "origin")
     },
+    "junk after a WAL header": (
+        lambda p: p.write_bytes(wal_header() + b"\xff" * 4000),
+        "not a usable translation memory (file is not a database); move the file aside or choose another with --tm",
+    ),
     "a table of a missing extension": (
         make_module_table,
         "opening the translation memory failed (no such module: nosuchmodule)",
@@ -465,10 +476,8 @@ def test_a_current_memory_reopens_without_a_write(tmp_path):
 def test_a_memory_being_created_is_read_again_with_locks(tmp_path, monkeypatch):
     """A file another process is creating as a memory can change under the lock-free read: read it again."""
     path = tmp_path / "memory.sqlite3"
-    # The first page of a WAL database, then junk: what a reader may see while a memory is written.
-    header = bytearray(b"SQLite format 3\x00" + bytes(84))
-    header[18:20] = b"\x02\x02"
-    path.write_bytes(bytes(header) + b"\xff" * 4000)
+    # The header of a WAL database, then junk: what a reader may see while a memory is written.
+    path.write_bytes(wal_header() + b"\xff" * 4000)
     real_peek, uris = memory_schema._peek, []
 
     def peek_while_the_other_process_finishes(tm, uri, timeout):
