@@ -866,3 +866,11 @@ def test_machine_rows_need_the_model_label(tm):
     with pytest.raises(ValueError) as caught:
         tm.machine_rows([], "")
     assert str(caught.value) == "record_machine needs the model label"
+
+
+def test_a_memory_path_that_cannot_be_opened_is_named(tmp_path):
+    path = tmp_path / "memory.sqlite3"
+    path.symlink_to(tmp_path / "gone" / "memory.sqlite3")  # a link to a folder that was removed
+    with pytest.raises(TranslationMemoryError) as caught:
+        TranslationMemory(path)
+    assert str(caught.value) == f"{path}: cannot open the translation memory (unable to open database file)"
