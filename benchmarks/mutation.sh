@@ -29,7 +29,7 @@ declare -A TESTS=(
            tests/test_files.py tests/test_files_units.py"
   [review]="tests/test_review.py tests/test_review_xliff.py tests/test_review_conflicts.py tests/test_review_layouts.py"
   [memory]="tests/test_memory.py tests/test_cli_memory.py tests/test_memory_open.py tests/test_review_conflicts.py
-            tests/test_metrics.py tests/test_tm_import.py tests/test_memory_busy.py"
+            tests/test_metrics.py tests/test_tm_import.py tests/test_memory_busy.py tests/test_memory_units.py"
   [checks]="tests/test_checks.py"
   [glossary]="tests/test_glossary.py"
   [packages]="tests/test_packages.py tests/test_downloads.py"
