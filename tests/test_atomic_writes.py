@@ -319,7 +319,7 @@ def test_a_live_writers_part_file_is_left_alone(tmp_path):
     assert target.read_bytes() == b"the held writer's briefing\n" * 50_000
 
 
-def test_only_dead_part_files_of_our_own_are_removed(tmp_path):
+def test_only_dead_part_files_of_our_own_are_removed(tmp_path, caplog):
     from translate_tool.files import EMPTY_PART_GRACE_S, write_atomic
 
     target = tmp_path / "brief.md"
@@ -357,9 +357,15 @@ def test_only_dead_part_files_of_our_own_are_removed(tmp_path):
     (tmp_path / "elsewhere").write_bytes(b"not to be touched")
 
     try:
-        write_atomic(target, "new export")
+        with caplog.at_level("INFO", logger="translate_tool.files"):
+            write_atomic(target, "new export")
     finally:
         os.close(holder)
+    removed = sorted(m for m in caplog.messages if m.startswith("removed "))
+    assert removed == [
+        f"removed {path}, left by a run that was killed while writing brief.md"
+        for path in sorted([old_empty, dead])
+    ]
     assert not dead.exists() and not old_empty.exists()
     assert {path: path.read_bytes() for path in kept} == kept
     assert link.is_symlink() and (tmp_path / "elsewhere").read_bytes() == b"not to be touched"

@@ -3,6 +3,7 @@ file's name and mode. In-process, so that mutation testing sees every branch (se
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import stat
@@ -182,12 +183,23 @@ def test_part_file_is_new_hidden_beside_its_target_and_follows_the_umask(tmp_pat
 
 
 def test_part_file_names_run_out_after_a_hundred_tries(tmp_path, monkeypatch):
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
     target = tmp_path / "brief.md"
     monkeypatch.setattr(files.secrets, "token_hex", lambda n: "0" * (2 * n))
-    (tmp_path / ".brief.md.00000000.part").write_text("taken")
-    with pytest.raises(FileExistsError) as caught:
-        files._create_beside(target)
-    assert str(caught.value) == f"{tmp_path}: cannot find a free temporary name for brief.md"
+    taken = tmp_path / ".brief.md.00000000.part"
+    taken.write_text("taken")
+    fcntl.flock(holder := os.open(taken, os.O_RDONLY), fcntl.LOCK_EX)  # a live writer's: not removed
+    try:
+        with pytest.raises(FileExistsError) as caught:
+            files._create_beside(target)
+        assert str(caught.value) == f"{tmp_path}: cannot find a free temporary name for brief.md"
+        with pytest.raises(FileExistsError) as caught:  # write_atomic lets that error through as it is
+            files.write_atomic(target, "text")
+        assert str(caught.value) == f"{tmp_path}: cannot find a free temporary name for brief.md"
+    finally:
+        os.close(holder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [taken.name]
 
 
 def test_write_atomic_creates_folders_and_encodes_text_as_utf8(tmp_path):
