@@ -25,7 +25,8 @@ declare -A TESTS=(
            tests/test_files.py::test_word_owner_file_names
            tests/test_files.py::test_holders_are_named_from_the_lock_files
            tests/test_files.py::test_export_refuses_a_briefing_open_elsewhere_before_translating"
-  [review]="tests/test_review.py tests/test_review_xliff.py tests/test_review_conflicts.py tests/test_review_layouts.py"
+  [review]="tests/test_review_docx_units.py tests/test_review.py tests/test_review_xliff.py tests/test_review_conflicts.py
+           tests/test_review_layouts.py"
   [memory]="tests/test_memory.py tests/test_cli_memory.py tests/test_memory_open.py tests/test_review_conflicts.py
             tests/test_metrics.py tests/test_tm_import.py tests/test_memory_busy.py"
   [checks]="tests/test_checks.py"
