@@ -27,7 +27,8 @@ declare -A TESTS=(
            tests/test_atomic_writes.py::test_a_write_that_fails_half_way_keeps_the_last_good_export
            tests/test_atomic_writes.py::test_a_failed_rename_keeps_the_last_good_export_and_leaves_no_part_file
            tests/test_files.py tests/test_files_units.py"
-  [review]="tests/test_review.py tests/test_review_xliff.py tests/test_review_conflicts.py tests/test_review_layouts.py"
+  [review]="tests/test_review_docx_units.py tests/test_review.py tests/test_review_xliff.py tests/test_review_conflicts.py
+           tests/test_review_layouts.py"
   [memory]="tests/test_memory.py tests/test_cli_memory.py tests/test_memory_open.py tests/test_review_conflicts.py
             tests/test_metrics.py tests/test_tm_import.py tests/test_memory_busy.py tests/test_memory_units.py"
   [checks]="tests/test_checks.py"

@@ -255,13 +255,22 @@ class _FlagLines:
         return self._beyond_flag(text.removeprefix("⚑").split())
 
     def _beyond_flag(self, words: list[str]) -> str:
+        """The words left after taking known flag lines off the start and the end, longest first.
+
+        Flag lines joined into one paragraph (the paragraph mark between them deleted) all go.
+        """
+        while (rest := self._one_flag_off(words)) is not None:
+            words = rest.split()
+        return " ".join(words)
+
+    def _one_flag_off(self, words: list[str]) -> str | None:
         """The words left after taking the longest known flag line off the start or the end."""
         for size in range(len(words), 0, -1):
             if english_fingerprint(" ".join(words[:size])) in self.known:
                 return " ".join(words[size:]).lstrip("⚑ ")
             if english_fingerprint(" ".join(words[-size:])) in self.known:
                 return " ".join(words[:-size]).rstrip("⚑ ")
-        return " ".join(words)
+        return None
 
 
 def _cell_text(cell: etree._Element | None, flags: _FlagLines | None) -> str:
