@@ -250,3 +250,12 @@ def _replace_as_nobody(folder: Path, caplog) -> None:
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
         ("WARNING", f"{target}: could not keep its group (gid 0); the new file has your group")
     ]
+
+
+def test_a_part_name_already_taken_is_tried_again_with_another(tmp_path, monkeypatch):
+    names = iter(["0" * 8, "1" * 8])
+    monkeypatch.setattr(files.secrets, "token_hex", lambda n: next(names))
+    (tmp_path / ".brief.md.00000000.part").write_text("taken")
+    handle, part = files._create_beside(tmp_path / "brief.md")
+    handle.close()
+    assert part == tmp_path / ".brief.md.11111111.part"
