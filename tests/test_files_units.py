@@ -214,7 +214,8 @@ def test_write_atomic_creates_folders_and_encodes_text_as_utf8(tmp_path):
 def test_replaced_file_keeps_its_owner_too(tmp_path):
     target = tmp_path / "brief.md"
     target.write_bytes(b"last week")
-    os.chown(target, -1, os.getegid() + 4242) if os.getuid() == 0 else None
+    if os.getuid() == 0:
+        os.chown(target, -1, os.getegid() + 4242)  # a group the new file must take over too
     files.write_atomic(target, b"this week")
     assert target.stat().st_uid == os.getuid()
 
