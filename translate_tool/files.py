@@ -168,7 +168,8 @@ def _create_beside(path: Path) -> tuple[BinaryIO, Path]:
     Created with mode 0666 and no chmod afterwards, so the kernel applies the umask and any
     default ACL of the folder, exactly as for a file the user's own programs create.
     """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    # No O_CLOEXEC: os.open's descriptors are non-inheritable already (PEP 446).
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
         try:
@@ -211,7 +212,7 @@ def _remove_dead_parts(path: Path) -> None:
     for name in names:
         part = path.parent / name
         try:
-            fd = os.open(part, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+            fd = os.open(part, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         except OSError:
             continue  # gone already, a symbolic link, or not ours to read
         try:
