@@ -341,7 +341,7 @@ def test_cluster_and_workers_together_are_a_usage_error(seed_path, tmp_path):
 def test_ctrl_c_mid_run_leaves_no_files_and_the_cluster_as_it_was(
     two_workers, synthetic_model, seed_path, tmp_path
 ):
-    address, _ = two_workers
+    address, workers = two_workers
     inputs = variants(seed_path, tmp_path / "in", 12)
     out = tmp_path / "out"
     run = Process(
@@ -361,11 +361,27 @@ def test_ctrl_c_mid_run_leaves_no_files_and_the_cluster_as_it_was(
             address,
         ],
     )
+    # 12 articles are 18 batches, with at most 4 in flight. Once batch 1 is decoded both workers
+    # are frozen, so at most batches 2 to 5 can be finished: the Ctrl-C lands mid-run however
+    # loaded the machine is (a run left alone ends in about 1.5 s of decoding, which once
+    # finished before the signal arrived). The workers go on when the client says it is
+    # unloading the model, which it does on its way out and which needs the workers.
+    frozen = False
     try:
         run.wait_for(r"cluster: batch 1 decoded")
+        for worker in workers:
+            worker.proc.send_signal(signal.SIGSTOP)
+        frozen = True
         run.proc.send_signal(signal.SIGINT)
+        run.wait_for(r"cluster: unloading the model from the workers")
+        for worker in workers:
+            worker.proc.send_signal(signal.SIGCONT)
+        frozen = False
         assert run.proc.wait(timeout=120) == 130, "".join(run.seen)
     finally:
+        if frozen:
+            for worker in workers:
+                worker.proc.send_signal(signal.SIGCONT)
         run.stop()
     assert not out.exists() or list(out.iterdir()) == []
     from distributed import Client

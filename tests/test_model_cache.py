@@ -162,3 +162,30 @@ def test_stopped_while_unpacking_leaves_no_half_entry(tmp_path, synthetic_model,
         (folder,) = (root / entry).iterdir()
         load_package(folder)
     assert not any((tmp_path / "tmpdir").iterdir())
+
+
+# Not process ids: str.isdigit() is true for "²", "①" and "١٢", and int() refuses the first two;
+# a stray name like these once ended every export (and install) in a ValueError traceback.
+ODD_NAMES = ["²", "①", "١٢", "12a", "", "-1"]
+
+
+@pytest.mark.parametrize("odd", ODD_NAMES)
+def test_a_leftover_whose_name_holds_no_process_id_is_left_alone(tmp_path, odd):
+    root = tmp_path / "cache"
+    root.mkdir()
+    stray = root / f"{TMP_PREFIX}{odd}-x"
+    stray.mkdir()
+    package = open_cached(make_package(tmp_path / "p.argosmodel"), root)
+    assert package.path.is_dir() and stray.is_dir()
+
+
+@pytest.mark.parametrize("odd", ODD_NAMES)
+def test_an_install_beside_a_staging_name_that_holds_no_process_id_works(tmp_path, odd):
+    from translate_tool.packages import STAGING_PREFIX, install_file
+
+    root = tmp_path / "packages"
+    root.mkdir()
+    stray = root / f"{STAGING_PREFIX}{odd}-x"
+    stray.write_bytes(b"")
+    assert install_file(make_package(tmp_path / "p.argosmodel"), root).path.is_dir()
+    assert stray.is_file()

@@ -24,7 +24,19 @@ from translate_tool.export.docx import render_docx
 from translate_tool.ooxml_ns import CORE_PROPS_NS, CUSTOM_PROPS_NS, DCTERMS_NS, MC_NS, REL_NS, VT_NS, W_NS, w
 from translate_tool.review import ooxml, read_review
 from translate_tool.review.core import Provenance, ReadRow
-from translate_tool.review.docx import read_docx
+from translate_tool.review.docx import (
+    MERGED,
+    _cells,
+    _FlagLines,
+    _has_row_bookmark,
+    _header_columns,
+    _is_passage_table,
+    _numbered,
+    _passage_tables,
+    _row_keys,
+    _TableReader,
+    read_docx,
+)
 
 OLD = "The old wording stays here."  # row 3's English as exported; FLAG is its flag
 ONE_WORD = "Unchecked"  # a second flag on row 3, in the two-flag briefing
@@ -433,3 +445,223 @@ def test_vertical_merge_and_grid_span_are_read_from_the_cell_properties():
     )
     assert [ooxml.in_vertical_merge(c) for c in cells] == [True, True, False, False, False, False]
     assert [ooxml.grid_span(c) for c in cells] == [2, 1, 1, 1, 1, 1]
+
+
+# --- review/docx.py's table reading, called directly on WordprocessingML ----------------------------
+# A reviewer's Word, LibreOffice or a script can shift cells (w:gridBefore, w:gridSpan), add columns,
+# repeat or delete rows, and type anything into the # cell; these pin how each is read.
+
+KEY_A, KEY_B = "0123456789abcdef", "fedcba9876543210"
+NO_FLAGS = _FlagLines(styles={"TTFlag"}, known=None)  # an older export: every flag line is dropped
+
+
+def tc(
+    text: str = "",
+    *,
+    bookmark: str | None = None,
+    span: str | None = None,
+    merge: str | None = None,
+    inserted_by: tuple[str, str] | None = None,
+    flag: str | None = None,
+) -> str:
+    properties = (f'<w:gridSpan w:val="{span}"/>' if span is not None else "") + (
+        ("<w:vMerge/>" if merge == "" else f'<w:vMerge w:val="{merge}"/>') if merge is not None else ""
+    )
+    mark = f'<w:bookmarkStart w:id="9" w:name="tt_{bookmark}"/><w:bookmarkEnd w:id="9"/>' if bookmark else ""
+    run = f"<w:r><w:t>{text}</w:t></w:r>"
+    if inserted_by:
+        run = f'<w:ins w:id="5" w:author="{inserted_by[0]}" w:date="{inserted_by[1]}">{run}</w:ins>'
+    flag_line = (
+        f'<w:p><w:pPr><w:pStyle w:val="TTFlag"/></w:pPr><w:r><w:t>⚑ {flag}</w:t></w:r></w:p>' if flag else ""
+    )
+    return f"<w:tc>{f'<w:tcPr>{properties}</w:tcPr>' if properties else ''}<w:p>{mark}{run}</w:p>{flag_line}</w:tc>"
+
+
+def tr(*cells: str, properties: str = "") -> str:
+    return f"<w:tr>{f'<w:trPr>{properties}</w:trPr>' if properties else ''}{''.join(cells)}</w:tr>"
+
+
+HEADER = tr(tc("#"), tc("English"), tc("العربية"))
+
+
+def one(xml: str) -> etree._Element:
+    (element,) = wml(xml)
+    return element
+
+
+@pytest.mark.parametrize(
+    ("properties", "first"),
+    [
+        ('<w:gridBefore w:val="2"/>', 2),
+        ('<w:gridBefore w:val="0"/>', 0),
+        ("<w:gridBefore/>", 0),
+        ('<w:gridBefore w:val=""/>', 0),
+        ('<w:gridBefore w:val="x"/>', 0),
+        ('<w:gridBefore w:val="-1"/>', 0),
+        ('<w:gridBefore w:val="²"/>', 0),  # isdigit() is true for it, and int() refuses it
+        ('<w:gridBefore w:val="١"/>', 0),  # an Arabic-Indic digit is no OOXML number
+        ("<w:jc/>", 0),
+        ("", 0),
+    ],
+)
+def test_cells_start_at_the_rows_grid_before_and_step_by_each_span(properties, first):
+    row = one(
+        tr(tc("a", span="2"), tc("b"), tc("c", span="²"), tc("d", flag="a flag"), properties=properties)
+    )
+    cells = _cells(row, NO_FLAGS)
+    assert [(c.column, c.text) for c in cells] == [
+        (first, "a"),
+        (first + 2, "b"),
+        (first + 3, "c"),
+        (first + 4, "d"),
+    ]
+    assert [c.element for c in cells] == list(ooxml.children(row, w("tc")))
+    assert _cells(row, None)[3].text == "d ⚑ a flag"
+
+
+def test_a_grid_before_outside_the_row_properties_is_not_read():
+    row = one(f'<w:tr><w:gridBefore w:val="3"/>{tc("a")}</w:tr>')
+    assert [(c.column, c.text) for c in _cells(row, None)] == [(0, "a")]
+
+
+def test_header_columns_are_where_each_of_our_headers_is_whatever_else_the_row_holds():
+    cells = _cells(one(tr(tc("#"), tc("Notes", span="2"), tc("English"), tc(" العربية "))), None)
+    assert _header_columns(cells) == {"#": 0, "English": 3, "العربية": 4}
+    assert _header_columns(_cells(one(tr(tc("#"), tc("English"))), None)) is None
+    assert _header_columns(_cells(one(tr(tc("#"), tc("English"), tc("Arabic"))), None)) is None
+    assert _header_columns([]) is None
+
+
+def tbl(*rows: str) -> etree._Element:
+    return one(f"<w:tbl><w:tblPr/>{''.join(rows)}</w:tbl>")
+
+
+def test_a_passage_table_has_a_row_bookmark_or_our_header_as_its_first_row():
+    plain = tr(tc("1"), tc("one"), tc("واحد"))
+    assert _is_passage_table(tbl(HEADER, plain))
+    assert _is_passage_table(
+        tbl(tr(tc("#", span="2"), tc("English"), tc("العربية"), properties='<w:gridBefore w:val="1"/>'))
+    )
+    assert _is_passage_table(tbl(f"<w:sdt><w:sdtContent>{HEADER}</w:sdtContent></w:sdt>", plain))
+    assert _is_passage_table(tbl(plain, plain, tr(tc("3", bookmark=KEY_A), tc("x"), tc("y"))))
+    assert not _is_passage_table(tbl(plain, HEADER))  # our header, but not first: someone's own table
+    assert not _is_passage_table(tbl(plain))
+    assert not _is_passage_table(tbl())
+    assert not _is_passage_table(tbl(tr(tc("1", bookmark="not-a-key"), tc("x"), tc("y"))))
+
+
+def test_the_passage_tables_are_found_in_document_order_and_their_absence_is_one_error():
+    body = wml(
+        "<w:body>"
+        + '<w:tbl><w:tblPr w:id="other"/>'
+        + tr(tc("a"), tc("b"))
+        + "</w:tbl>"
+        + '<w:tbl><w:tblPr w:id="first"/>'
+        + HEADER
+        + "</w:tbl>"
+        + "<w:p/>"
+        + '<w:tbl><w:tblPr w:id="second"/>'
+        + tr(tc("1", bookmark=KEY_B))
+        + "</w:tbl>"
+        + "</w:body>"
+    )[0]
+    tables = _passage_tables(Path(WHERE), body)
+    assert [t.find(w("tblPr")).get(w("id")) for t in tables] == ["first", "second"]
+    with pytest.raises(InputError) as caught:
+        _passage_tables(
+            Path(WHERE), wml("<w:body><w:p/><w:tbl>" + tr(tc("#"), tc("a")) + "</w:tbl></w:body>")[0]
+        )
+    assert str(caught.value) == f"{WHERE}: the table of passages is missing; nothing to import"
+
+
+def test_row_keys_are_the_number_cells_bookmarks_first_then_the_rest_of_the_row_once_each():
+    row = one(
+        "<w:tr>"
+        + tc("1")
+        + tc("x", bookmark=KEY_A)
+        + tc("y", bookmark=KEY_B + "_2")
+        + '<w:tc><w:p><w:bookmarkStart w:id="1" w:name="_GoBack"/><w:bookmarkStart w:id="2"/>'
+        + f'<w:bookmarkStart w:id="3" w:name="tt_{KEY_A.upper()}"/><w:bookmarkStart w:id="4" w:name="tt_{KEY_A}"/>'
+        + "</w:p></w:tc></w:tr>"
+    )
+    number_cell = list(ooxml.children(row, w("tc")))[2]
+    assert _row_keys(row, number_cell) == [KEY_B, KEY_A]
+    assert _row_keys(row, None) == [KEY_A, KEY_B]
+    assert _row_keys(one(tr(tc("1"), tc("x"))), None) == []
+    assert _has_row_bookmark(number_cell) and _has_row_bookmark(row)
+    assert not _has_row_bookmark(list(ooxml.children(row, w("tc")))[0])
+    others = one(
+        '<w:p><w:bookmarkStart w:id="1" w:name="_GoBack"/><w:bookmarkStart w:id="2"/>'
+        f'<w:bookmarkStart w:id="3" w:name="tt_{KEY_A.upper()}"/><w:bookmarkStart w:id="4" w:name="x_tt_{KEY_A}"/></w:p>'
+    )
+    assert not _has_row_bookmark(others) and _row_keys(others, None) == []
+
+
+def read_rows(table: etree._Element, before: int = 0) -> list[ReadRow]:
+    return _TableReader(NO_FLAGS, before).rows(table)
+
+
+def test_rows_are_placed_by_the_header_columns_and_numbered_through_the_tables():
+    ann = ("Ann", "2024-05-02T10:00:00+02:00")
+    table = tbl(
+        tr(tc("#"), tc("Notes"), tc("English"), tc("العربية")),  # a column added: cells go by header
+        tr(tc("1", bookmark=KEY_A), tc("n"), tc("one", flag="a flag"), tc("واحد")),
+        tr(
+            tc("2", bookmark=KEY_B), tc(), tc("gone"), tc("ذهب"), properties='<w:del w:id="1" w:author="Bo"/>'
+        ),
+        tr(tc("Briefing"), properties="<w:tblHeader/>"),  # a repeated title row
+        tr(tc("12 (was 3)"), tc(), tc("three", inserted_by=ann), tc("ثلاثة")),
+        tr(tc(), tc(), tc(), tc()),  # an empty row someone added: counted, not read
+        tr(tc("n"), tc("one more"), tc("مرة"), properties='<w:gridBefore w:val="1"/>'),  # no # cell
+        tr(tc("²"), tc(), tc("five"), tc("خمسة", merge="restart")),
+        tr(tc("0", bookmark=KEY_B), tc(), tc("six"), tc("ستة", merge="")),
+        tr(tc("#", bookmark=KEY_A), tc("Notes"), tc("English"), tc("العربية")),  # a passage, not a header
+    )
+    assert read_rows(table, before=10) == [
+        ReadRow(11, 1, [KEY_A], "one", "واحد"),
+        ReadRow(12, 12, [], "three", "ثلاثة", Provenance("Ann", "2024-05-02T08:00:00Z")),
+        ReadRow(14, 14, [], "one more", "مرة"),
+        ReadRow(15, 15, [], "five", "خمسة", problem=MERGED),
+        ReadRow(16, 16, [KEY_B], "six", "ستة", problem=MERGED),
+        ReadRow(17, 17, [KEY_A], "English", "العربية"),
+    ]
+
+
+def test_without_a_header_the_cells_are_read_from_the_bookmarked_one_on():
+    table = tbl(
+        tr(tc("note"), tc("5", bookmark=KEY_A), tc("five"), tc("خمسة"), tc("extra")),
+        tr(tc("6"), tc("six"), tc("ستة")),  # no bookmark: from the first cell
+        tr(tc("7", bookmark=KEY_B), tc("seven")),  # the Arabic cell deleted
+        tr(tc("#"), tc("English"), tc("العربية"), properties="<w:tblHeader/>"),  # a header row further down
+        tr(tc("x"), tc("nine"), tc("تسعة")),  # placed by that header now
+        tr(
+            tc("x", bookmark=KEY_A), tc("ten"), tc("عشرة"), properties="<w:tblHeader/>"
+        ),  # bookmarked: a passage
+    )
+    assert read_rows(table) == [
+        ReadRow(1, 5, [KEY_A], "five", "خمسة"),
+        ReadRow(2, 6, [], "six", "ستة"),
+        ReadRow(3, 7, [KEY_B], "seven", ""),
+        ReadRow(4, 4, [], "nine", "تسعة"),
+        ReadRow(5, 5, [KEY_A], "ten", "عشرة"),
+    ]
+
+
+def test_a_row_with_only_its_bookmark_is_read_and_an_unmarked_empty_one_is_not():
+    table = tbl(tr(tc("", bookmark=KEY_A), tc(), tc()), tr(tc("3"), tc(), tc()), tr(tc(), tc(), tc("عربي")))
+    assert read_rows(table) == [ReadRow(1, 1, [KEY_A], "", ""), ReadRow(3, 3, [], "", "عربي")]
+
+
+def test_numbered_properties_join_in_number_order_and_skip_names_that_are_no_number():
+    properties = {
+        "tt_p2": "c d",
+        "tt_p10": "e",
+        "tt_p1": "a b",
+        "tt_p²": "x",
+        "tt_p١": "y",
+        "tt_p": "z",
+        "other1": "w",
+    }
+    assert _numbered(properties, "tt_p") == ["a", "b", "c", "d", "e"]
+    assert _numbered({"tt_p²": "x"}, "tt_p") is None
+    assert _numbered({"tt_p1": "  "}, "tt_p") == []

@@ -254,6 +254,7 @@ def model_on_workers(client, package_path: Path):
     try:
         yield
     finally:
+        log.info("cluster: unloading the model from the workers")
         with contextlib.suppress(Exception):
             client.unregister_worker_plugin(PLUGIN_NAME)
 

@@ -30,6 +30,7 @@ from .briefing import LABEL_MAX, clean_field
 from .errors import InputError, ModelError, NetworkError, PackageError, TranslateToolError
 from .safezip import UntrustedZip, open_untrusted
 from .signals import deferred
+from .text import ascii_number
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +258,8 @@ def clean_stale(root: Path, prefix: str) -> None:
         if not child.name.startswith(prefix):
             continue
         pid_text = child.name[len(prefix) :].split("-", 1)[0]
-        if not pid_text.isdigit() or _alive(int(pid_text)):
+        pid = ascii_number(pid_text)
+        if pid is None or _alive(pid):
             continue
         log.debug("removing %s, left by process %s", child, pid_text)
         if child.is_dir() and not child.is_symlink():

@@ -25,6 +25,15 @@ def utc_stamp(moment: datetime | None = None) -> str:
     return as_utc(moment or datetime.now(timezone.utc)).strftime(UTC_FORMAT)
 
 
+def ascii_number(text: str) -> int | None:
+    """`text` as a whole number if it is ASCII digits only, else None.
+
+    `str.isdigit()` is no guard for `int()`: it is true for "²" and "①", which `int()` refuses.
+    File names, XML attributes and what a reviewer types can hold either.
+    """
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def number_repeats(names: Iterable[str], mark: Callable[[str, int], str]) -> list[str]:
     """`names` with the n-th repeat of a name (n ≥ 2) written `mark(name, n)`, so all differ."""
     seen: Counter[str] = Counter()

@@ -41,7 +41,7 @@ from ..briefing import (
 from ..errors import InputError
 from ..ooxml_ns import STRICT_W_NS, w
 from ..safezip import UntrustedZip, open_untrusted
-from ..text import utc_stamp
+from ..text import ascii_number, utc_stamp
 from . import ooxml
 from .core import ExportedRow, Provenance, ReadRow, ReviewDocument
 
@@ -179,9 +179,9 @@ def _relationships(zip_: UntrustedZip, rels: str, folder: str) -> dict[str, str]
 def _numbered(properties: dict[str, str], prefix: str) -> list[str] | None:
     """The space-separated values of properties `prefix1`, `prefix2`, ... joined in number order."""
     chunks = sorted(
-        (int(name[len(prefix) :]), value)
+        (number, value)
         for name, value in properties.items()
-        if name.startswith(prefix) and name[len(prefix) :].isdigit()
+        if name.startswith(prefix) and (number := ascii_number(name[len(prefix) :])) is not None
     )
     if not chunks:
         return None
@@ -292,9 +292,7 @@ class _Cell:
 
 def _cells(tr: etree._Element, flags: _FlagLines | None) -> list[_Cell]:
     before = tr.find(f"{w('trPr')}/{w('gridBefore')}")
-    column = (
-        int(before.get(w("val")) or 0) if before is not None and (before.get(w("val")) or "").isdigit() else 0
-    )
+    column = (ascii_number(before.get(w("val"), "")) if before is not None else None) or 0
     cells = []
     for tc in ooxml.children(tr, w("tc")):
         cells.append(_Cell(tc, column, _cell_text(tc, flags)))
@@ -394,7 +392,7 @@ class _TableReader:
             return None  # an empty row someone added: nothing to lose
         shown = _text(number).split()[:1]
         problem = MERGED if any(c and ooxml.in_vertical_merge(c.element) for c in (english, arabic)) else ""
-        row_number = int(shown[0]) if shown and shown[0].isdigit() else self.position
+        row_number = (ascii_number(shown[0]) if shown else None) or self.position
         provenance = _tracked_provenance(english.element if english else None)
         return ReadRow(self.position, row_number, keys, _text(english), _text(arabic), provenance, problem)
 

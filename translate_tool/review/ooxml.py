@@ -18,6 +18,7 @@ from lxml import etree
 
 from ..errors import InputError
 from ..ooxml_ns import CORE_PROPS_NS, CUSTOM_PROPS_NS, DCTERMS_NS, MC_NS, REL_NS, w
+from ..text import ascii_number
 
 # Containers that only wrap rows, cells or runs; their content counts as if they were not there.
 WRAPPERS = {w("sdt"), w("sdtContent"), w("customXml"), w("smartTag")}
@@ -183,5 +184,5 @@ def in_vertical_merge(cell: etree._Element) -> bool:
 
 def grid_span(cell: etree._Element) -> int:
     span = cell.find(f"{w('tcPr')}/{w('gridSpan')}")
-    value = span.get(w("val")) if span is not None else None
-    return int(value) if value and value.isdigit() and int(value) > 0 else 1
+    value = ascii_number(span.get(w("val"), "")) if span is not None else None
+    return value if value else 1
