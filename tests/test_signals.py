@@ -21,6 +21,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,71 @@ def test_nohup_keeps_running_after_sighup(tmp_path, seed_path, synthetic_model):
     assert proc.wait(timeout=120) == 0, "\n".join(rest)
     proc.stdout.close()
     assert sorted(p.name for p in out_dir.iterdir()) == ["big.docx", "big.md"]
+
+
+# --- a signal that lands in a finaliser (in-process) --------------------------------------------
+# Python runs the handler between any two bytecodes, a `__del__` or a weakref callback included,
+# where a raised exception is printed as "Exception ignored" and dropped. distributed's
+# Future.__del__ runs all through a cluster run: a Ctrl-C that landed there was lost, the run went
+# on to write every document, and then exited 130 with a traceback on stderr.
+
+
+class _SignalledWhileFinalised:
+    def __del__(self):
+        signal.raise_signal(signal.SIGINT)  # delivered before __del__ returns
+
+
+def _finalise_in_del():
+    _SignalledWhileFinalised()  # dropped at once: its __del__ runs here
+
+
+def _finalise_in_weakref_callback():
+    import weakref
+
+    class Target:
+        pass
+
+    target = Target()
+    ref = weakref.ref(target, lambda _: signal.raise_signal(signal.SIGINT))
+    del target
+    return ref
+
+
+@pytest.mark.parametrize(
+    "finalise", [_finalise_in_del, _finalise_in_weakref_callback], ids=["del", "weakref"]
+)
+def test_a_signal_that_lands_in_a_finaliser_still_stops_the_run(finalise):
+    from translate_tool.signals import Interrupted, StopSignals
+
+    dropped = []
+    before = sys.unraisablehook
+    sys.unraisablehook = dropped.append
+    try:
+        with pytest.raises(Interrupted) as caught, StopSignals() as stop:
+            finalise()
+            # Blocked as a cluster run is, on a lock: the signal sent again must end the wait.
+            threading.Event().wait(timeout=20)
+            pytest.fail("the signal was dropped in the finaliser")
+        assert caught.value.signum == signal.SIGINT and stop.received == signal.SIGINT
+        assert dropped == []  # nothing printed as "Exception ignored"
+        assert sys.unraisablehook == dropped.append  # given back on the way out
+    finally:
+        sys.unraisablehook = before
+
+
+def test_other_exceptions_in_finalisers_go_to_the_previous_hook():
+    from translate_tool.signals import StopSignals
+
+    class Broken:
+        def __del__(self):
+            raise ValueError("broken finaliser")
+
+    dropped = []
+    before = sys.unraisablehook
+    sys.unraisablehook = dropped.append
+    try:
+        with StopSignals() as stop:
+            Broken()
+        assert [type(u.exc_value) for u in dropped] == [ValueError] and stop.received is None
+    finally:
+        sys.unraisablehook = before

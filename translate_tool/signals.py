@@ -17,7 +17,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import sys
 import threading
+import time
 from collections.abc import Iterator
 
 log = logging.getLogger(__name__)
@@ -46,13 +48,21 @@ class StopSignals:
     scheduler's repeated SIGTERM cannot cut the cleanup short (SIGKILL still stops the process).
     A signal the parent set to be ignored (`nohup`, a shell's background job) stays ignored.
     Outside the main thread, where Python cannot install handlers, this does nothing.
+
+    Python runs a signal handler between any two bytecodes of the main thread, finalisers
+    included: a signal that lands in a `__del__` (distributed's `Future.__del__` runs often)
+    or a weakref callback raises there, and Python prints "Exception ignored" and drops the
+    exception. The run would go on to the end, ignoring every later signal. So an `Interrupted`
+    dropped that way is delivered again, to the code the finaliser interrupted.
     """
 
     def __init__(self) -> None:
         self.received: int | None = None
         self._previous: dict[int, object] = {}
+        self._previous_hook = None
         self._defer_depth = 0
         self._pending = False
+        self._redeliver = False
 
     def __enter__(self) -> StopSignals:
         global _active
@@ -64,6 +74,7 @@ class StopSignals:
                 continue
             self._previous[signum] = previous
             signal.signal(signum, self._handle)
+        self._previous_hook, sys.unraisablehook = sys.unraisablehook, self._unraisable
         _active = self
         return self
 
@@ -73,18 +84,42 @@ class StopSignals:
             # None: a handler not set from Python; the default is the closest we can restore.
             signal.signal(signum, signal.SIG_DFL if previous is None else previous)
         self._previous.clear()
+        if self._previous_hook is not None:
+            sys.unraisablehook, self._previous_hook = self._previous_hook, None
         if _active is self:
             _active = None
 
     def _handle(self, signum: int, frame: object) -> None:
-        if self.received is not None:
+        if self._redeliver:
+            self._redeliver = False
+        elif self.received is not None:
             log.debug("%s while stopping; finishing the cleanup first", signal.Signals(signum).name)
             return
-        self.received = signum
+        else:
+            self.received = signum
         if self._defer_depth:
             self._pending = True
             return
-        raise Interrupted(signum)
+        raise Interrupted(self.received)
+
+    def _unraisable(self, unraisable) -> None:
+        if isinstance(unraisable.exc_value, Interrupted) and self.received is not None:
+            threading.Thread(target=self._send_again, name="stop-signal-again", daemon=True).start()
+            return
+        (self._previous_hook or sys.__unraisablehook__)(unraisable)
+
+    def _send_again(self) -> None:
+        """Signal the main thread again once it has left `_unraisable` (a raise there is lost too).
+
+        A real signal, not `_thread.interrupt_main`: it also ends a blocking wait (a lock, a
+        socket), as the first one did. If it lands in another finaliser, this happens again.
+        """
+        main = threading.main_thread().ident
+        hook = StopSignals._unraisable.__code__
+        while _running(sys._current_frames().get(main), hook):
+            time.sleep(0.001)  # the hook returns within microseconds of starting this thread
+        self._redeliver = True
+        signal.pthread_kill(main, self.received)
 
     @contextlib.contextmanager
     def deferred(self) -> Iterator[None]:
@@ -97,6 +132,15 @@ class StopSignals:
             if not self._defer_depth and self._pending:
                 self._pending = False
                 raise Interrupted(self.received)
+
+
+def _running(frame, code) -> bool:
+    """True if `code` is running in `frame` or in one of its callers."""
+    while frame is not None:
+        if frame.f_code is code:
+            return True
+        frame = frame.f_back
+    return False
 
 
 _active: StopSignals | None = None
