@@ -4,6 +4,7 @@
 #
 #   benchmarks/mutation.sh files glossary    # one or more of: files review memory checks glossary packages
 #   MUTANTS='translate_tool.packages.x__safe_members*' benchmarks/mutation.sh packages   # some mutants only
+#   TAG=a MUTANTS='translate_tool.review.ooxml.*' benchmarks/mutation.sh review &   # halves side by side
 #
 # Needs `pip install -e '.[test,mutation]'`. Each module runs in its own copy of the tree under
 # benchmarks/.cache/mutation/<module>/ (mutmut writes a mutants/ folder there), on one core, with only
@@ -65,7 +66,9 @@ for module in "$@"; do
   if [ -n "${TARGETS[$module]+set}" ]; then target="${TARGETS[$module]}"
   elif [ -d "translate_tool/$module" ]; then target="translate_tool/$module/*"
   else target="translate_tool/$module.py"; fi
-  work="$root/benchmarks/.cache/mutation/$module"
+  # TAG=name gives a run its own copy, so two runs of one module (e.g. two halves, chosen with
+  # MUTANTS) can go side by side on two cores.
+  work="$root/benchmarks/.cache/mutation/$module${TAG:+-$TAG}"
   rm -rf "$work"
   mkdir -p "$work"
   git ls-files -co --exclude-standard | grep -v '^benchmarks/.cache/' | tar -cf - -T - | tar -xf - -C "$work"
