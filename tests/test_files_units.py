@@ -260,3 +260,26 @@ def test_a_part_name_already_taken_is_tried_again_with_another(tmp_path, monkeyp
     handle, part = files._create_beside(tmp_path / "brief.md")
     handle.close()
     assert part == tmp_path / ".brief.md.11111111.part"
+
+
+def test_a_dead_part_removed_by_another_run_between_our_lock_and_our_unlink_is_no_error(
+    tmp_path, monkeypatch
+):
+    """Two runs sweeping one folder: the other takes the dead file's lock first and removes it."""
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "brief.md"
+    dead = out / ".brief.md.0123abcd.part"
+    dead.write_bytes(b"half a briefing")
+    real_lock = files._lock
+
+    def lock_then_lose_the_race(fd, blocking):
+        taken = real_lock(fd, blocking)
+        if taken and os.path.exists(dead):
+            os.unlink(dead)  # the other run's unlink, after our lock
+        return taken
+
+    monkeypatch.setattr(files, "_lock", lock_then_lose_the_race)
+    files.write_atomic(target, "new export")
+    assert target.read_text(encoding="utf-8") == "new export"
+    assert sorted(p.name for p in out.iterdir()) == ["brief.md"]
