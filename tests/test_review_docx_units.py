@@ -665,3 +665,32 @@ def test_numbered_properties_join_in_number_order_and_skip_names_that_are_no_num
     assert _numbered(properties, "tt_p") == ["a", "b", "c", "d", "e"]
     assert _numbered({"tt_p²": "x"}, "tt_p") is None
     assert _numbered({"tt_p1": "  "}, "tt_p") == []
+
+
+@pytest.mark.parametrize("older", [False, True], ids=["export", "older-export"])
+@pytest.mark.parametrize("surviving_style", ["English", "flag"])
+@pytest.mark.parametrize(
+    ("english", "glue"), [(OLD, ""), (OLD, " "), ("Sixty were there.", "")], ids=["glued", "space", "retyped"]
+)
+def test_a_flag_line_joined_to_the_english_above_it_is_not_english(
+    exported, tmp_path, older, surviving_style, english, glue
+):
+    """Delete at the end of the English: the flag's text joins it, in one paragraph's style or the other's."""
+
+    def review(document):
+        cell = english_cell(document, 3)
+        first, flag = cell.paragraphs[0], cell.paragraphs[1]
+        keep, drop = (first, flag) if surviving_style == "English" else (flag, first)
+        retype(keep, f"{english}{glue}⚑ {FLAG}")
+        drop._p.getparent().remove(drop._p)
+
+    edit(exported, review)
+    cell = english_cell(Document(str(exported)), 3)
+    assert [p.text for p in cell.paragraphs] == [f"{english}{glue}⚑ {FLAG}"]
+    path = without_flag_list(exported, tmp_path / "older.docx") if older else exported
+    assert row_english(path, 3) == english
+    result = read_review(path)
+    if english == OLD:
+        assert (result.changes, result.unchanged, result.unmatched) == ([], ROWS, [])
+    else:
+        assert [(c.row, c.change.target) for c in result.changes] == [(3, english)]

@@ -240,7 +240,7 @@ class _FlagLines:
     """How to tell the tool's own "⚑ reason" lines from English a reviewer typed.
 
     A paragraph is a candidate by its style (`FLAG_STYLE`, or its id after a re-save) or by a
-    leading ⚑. With the export's list of flag-line fingerprints, only a candidate whose text is
+    ⚑ in it. With the export's list of flag-line fingerprints, only a candidate whose text is
     exactly one of them (⚑ or not) is dropped; a candidate holding more keeps what was added.
     """
 
@@ -248,10 +248,13 @@ class _FlagLines:
     known: set[str] | None  # None: an older export; every candidate is a flag line
 
     def english_in(self, paragraph: etree._Element, text: str) -> str:
-        if ooxml.paragraph_style(paragraph) not in self.styles and not text.startswith("⚑"):
+        styled = ooxml.paragraph_style(paragraph) in self.styles
+        if not styled and "⚑" not in text:
             return text
-        if self.known is None:
-            return ""
+        # A ⚑ further in: a flag line joined to the English above it (the paragraph mark between
+        # them deleted), in the style of either paragraph.
+        if self.known is None:  # an older export: what follows a ⚑, or a styled line, is all flag
+            return "" if styled and "⚑" not in text else text.split("⚑", 1)[0].strip()
         return self._beyond_flag(text.removeprefix("⚑").split())
 
     def _beyond_flag(self, words: list[str]) -> str:
