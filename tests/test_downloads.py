@@ -437,3 +437,86 @@ def test_download_leaves_no_partial_file(server, tmp_path):
     assert not any(dest.parent.iterdir())
     downloads.download(server.url + "/q", dest, sha256=hashlib.sha256(b"abc").hexdigest())
     assert [p.name for p in dest.parent.iterdir()] == ["file.bin"] and dest.read_bytes() == b"abc"
+
+
+# --- the download line on a terminal -----------------------------------------------------------
+
+
+def unsized(data: bytes) -> Route:
+    """The body with no Content-Length: its end is the connection closing (HTTP/1.0)."""
+
+    def send(handler):
+        handler.send_response(200)
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    return send
+
+
+def on_a_terminal(*args: str) -> tuple[int, str]:
+    """Run the CLI with stderr on a pseudo-terminal, as a user at a shell sees it: (exit code, stderr)."""
+    import pty
+    import sys
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "translate_tool.cli", *args], stdout=subprocess.DEVNULL, stderr=slave
+    )
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed its end
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    return proc.wait(timeout=60), seen.decode()
+
+
+def frames(err: str) -> list[list[str]]:
+    """Each line of the terminal output as the texts it showed in turn (each `\\r` rewrites it)."""
+    return [[f.replace("\x1b[K", "") for f in line.split("\r") if f] for line in err.split("\r\n") if line]
+
+
+@pytest.fixture
+def big_package(tmp_path) -> bytes:
+    padding = ("translate-ar_en-1_9/padding.bin", os.urandom(3 * 1024 * 1024))  # random: deflate keeps it
+    return make_package(
+        tmp_path / "big.argosmodel", meta={**META, "package_version": "2.0"}, extra=[padding]
+    ).read_bytes()
+
+
+def test_a_download_without_a_size_shows_what_arrived_and_no_percentage(server, big_package, good_install):
+    server.routes["/index.json"] = json.dumps([argos_entry([server.url + "/p"])]).encode()
+    server.routes["/p"] = unsized(big_package)
+    os.environ["ARGOS_PACKAGE_INDEX"] = server.url + "/index.json"
+    code, err = on_a_terminal("models", "install", "--from-index")
+    assert code == 0, err
+    download, warning = frames(err)  # the warning on a line of its own, after the download's
+    assert warning == [
+        "WARNING: the index gives no checksum for translate-ar_en; installed without verifying it"
+    ]
+    assert len(download) > 10 and not any("%" in text or " of " in text for text in download)
+    assert download[-1] == f"Downloading {len(big_package) / 1024**2:.1f} MB"
+    assert download == sorted(download, key=lambda t: float(t.split()[1]))  # only ever grows
+
+
+def test_a_download_that_falls_back_to_the_next_link_starts_a_new_line(server, big_package, good_install):
+    server.routes["/index.json"] = json.dumps(
+        [argos_entry([server.url + "/cut", server.url + "/p"])]
+    ).encode()
+    server.routes["/cut"] = body(big_package[: 2 * 1024 * 1024], length=len(big_package))  # ends part-way
+    server.routes["/p"] = big_package
+    os.environ["ARGOS_PACKAGE_INDEX"] = server.url + "/index.json"
+    code, err = on_a_terminal("models", "install", "--from-index")
+    assert code == 0, err
+    first, second, (cut,), (unchecked,) = frames(err)  # each message on a line of its own
+    assert cut.startswith("WARNING: cannot download") and cut.endswith("(used the next link)")
+    assert unchecked.startswith("WARNING: the index gives no checksum")
+    size = f"{len(big_package) / 1024**2:.1f} MB"
+    assert first[-1] == f"Downloading 2.0 of {size} ({2 * 1024 * 1024 * 100 // len(big_package)}%)"
+    assert second[0].startswith("Downloading 0.") and second[-1] == f"Downloading {len(big_package) / 1024**2:.1f} of {size} (100%)"
+    assert all(int(t.rsplit("(", 1)[1].rstrip("%)")) <= 100 for t in first + second)

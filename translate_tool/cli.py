@@ -641,25 +641,72 @@ def review_import(reviewed: Path, take_theirs: bool, tm_path: Path | None) -> No
         )
 
 
+class DownloadLine:
+    """A download's progress as one line on a terminal: "Downloading 12.3 of 98.1 MB (12%)".
+
+    A server that sends no Content-Length gives a size of 0: the line then shows only what has
+    arrived, never a percentage. A download that starts again from 0 (the next link, after one
+    failed part-way) starts a new line, so each line tells of one download, and so does a
+    log message (`end_line` runs first). The line is rewritten only when its text changes, so
+    it costs nothing per chunk.
+    """
+
+    def __init__(self, out) -> None:
+        self.out = out
+        self.done: int | None = None
+        self.shown = ""
+
+    def __call__(self, done: int, size: int) -> None:
+        if self.done is not None and done < self.done:
+            self.end_line()
+        self.done = done
+        if size:
+            text = f"Downloading {done / 1024**2:.1f} of {_mb(size)} ({min(100, 100 * done // size)}%)"
+        else:
+            text = f"Downloading {_mb(done)}"
+        if text != self.shown:
+            self.out.write(f"\r{text}\x1b[K")  # ESC[K: clear what a longer line left
+            self.out.flush()
+            self.shown = text
+
+    def end_line(self) -> None:
+        if self.shown:
+            self.out.write("\n")
+            self.out.flush()
+            self.shown = ""
+
+
+class _EndLineFirst(logging.Filter):
+    """Ends the download line before a log message is written, so the message has its own line."""
+
+    def __init__(self, line: DownloadLine) -> None:
+        super().__init__()
+        self.line = line
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.line.end_line()
+        return True
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024**2:.1f} MB"
+
+
 @contextlib.contextmanager
 def _download_progress(quiet: bool) -> Iterator:
     if quiet or not sys.stderr.isatty():
         yield None
         return
-    state = {"bar": None, "done": 0}
-
-    def update(done: int, size: int) -> None:
-        if state["bar"] is None:
-            state["bar"] = click.progressbar(length=size or 1, label="Downloading", file=sys.stderr)
-            state["bar"].__enter__()
-        state["bar"].update(done - state["done"])
-        state["done"] = done
-
+    line = DownloadLine(sys.stderr)
+    handlers, first = logging.getLogger().handlers, _EndLineFirst(line)
+    for handler in handlers:
+        handler.addFilter(first)
     try:
-        yield update
+        yield line
     finally:
-        if state["bar"] is not None:
-            state["bar"].__exit__(None, None, None)
+        for handler in handlers:
+            handler.removeFilter(first)
+        line.end_line()
 
 
 # --- entry point -------------------------------------------------------------------------
