@@ -49,3 +49,14 @@ def translated_seed(english=lambda i: f"English for passage {i}"):
     article.model = "translate-ar_en 1.9"
     article.generated_at = datetime(2024, 5, 1, 9, 30, tzinfo=timezone.utc)
     return article
+
+
+def unloadable_copy(model, tmp_path):
+    """The same package metadata with a model.bin that cannot load: proof that nothing loaded it."""
+    import zipfile
+
+    with zipfile.ZipFile(model) as archive:
+        archive.extractall(tmp_path / "broken")
+    folder = next((tmp_path / "broken").iterdir())
+    (folder / "model" / "model.bin").write_bytes(b"not a model")
+    return folder

@@ -63,8 +63,7 @@ def _mtimes(folder):
 def test_a_rerun_over_an_unchanged_folder_loads_no_model_and_rewrites_no_file(
     tmp_path, capsys, seed_path, synthetic_model
 ):
-    from helpers import run_cli
-    from test_cli_memory import _broken_copy
+    from helpers import run_cli, unloadable_copy
 
     inbox, out = _inbox(tmp_path, seed_path), tmp_path / "out"
     code, first, err = run_cli(capsys, "export", inbox, "--model", synthetic_model, "--out-dir", out)
@@ -72,7 +71,7 @@ def test_a_rerun_over_an_unchanged_folder_loads_no_model_and_rewrites_no_file(
     assert len(first.split()) == 6
     before = _mtimes(out)
     # The same package metadata with a model.bin that cannot load: opening it would fail the run.
-    broken = _broken_copy(synthetic_model, tmp_path)
+    broken = unloadable_copy(synthetic_model, tmp_path)
     code, out_text, err = run_cli(capsys, "-v", "export", inbox, "--model", broken, "--out-dir", out)
     assert code == 0, err
     assert "loading model" not in err and out_text == ""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import shutil
-import zipfile
 
 from docx import Document
 from helpers import run_cli as run
+from helpers import unloadable_copy
 
 from translate_tool.memory import TranslationMemory
 from translate_tool.memory_history import ReviewChange, record_reviews
@@ -18,21 +18,12 @@ def _english_column(path):
     return [row.cells[1].paragraphs[0].text for row in Document(str(path)).tables[0].rows[1:]]
 
 
-def _broken_copy(model, tmp_path):
-    """The same package metadata with a model.bin that cannot load: proof that nothing loaded it."""
-    with zipfile.ZipFile(model) as archive:
-        archive.extractall(tmp_path / "broken")
-    folder = next((tmp_path / "broken").iterdir())
-    (folder / "model" / "model.bin").write_bytes(b"not a model")
-    return folder
-
-
 def test_second_export_is_served_from_memory_without_loading_the_model(
     tmp_path, capsys, seed_path, synthetic_model
 ):
     out1, out2 = tmp_path / "one", tmp_path / "two"
     assert run(capsys, "export", seed_path, "--model", synthetic_model, "--out-dir", out1)[0] == 0
-    broken = _broken_copy(synthetic_model, tmp_path)
+    broken = unloadable_copy(synthetic_model, tmp_path)
     code, _, err = run(capsys, "export", seed_path, "--model", broken, "--out-dir", out2)
     assert code == 0, err
     name = seed_path.stem + ".docx"
@@ -61,7 +52,7 @@ def test_reviewed_text_wins_and_is_marked(tmp_path, capsys, seed_path, synthetic
 
 def test_model_change_retranslates(tmp_path, capsys, seed_path, synthetic_model):
     assert run(capsys, "export", seed_path, "--model", synthetic_model, "--out-dir", tmp_path / "a")[0] == 0
-    other = _broken_copy(synthetic_model, tmp_path)
+    other = unloadable_copy(synthetic_model, tmp_path)
     meta = other / "metadata.json"
     meta.write_text(meta.read_text().replace('"1.9"', '"2.0"'))
     code, _, err = run(capsys, "export", seed_path, "--model", other, "--out-dir", tmp_path / "b")
