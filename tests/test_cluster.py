@@ -65,10 +65,13 @@ class Process:
         self.proc.wait(timeout=30)
 
 
-def start_worker(address: str, name: str, wrapper: list[str] | None = None) -> Process:
+def start_worker(
+    address: str, name: str, wrapper: list[str] | None = None, env: dict | None = None
+) -> Process:
     worker = Process(
         [*(wrapper or []), str(BIN / "dask"), "worker", address, "--name", name, "--nthreads", "1"]
         + ["--no-nanny", "--no-dashboard", "--host", "127.0.0.1"],
+        env=env,
     )
     worker.wait_for(r"Registered to:")
     return worker
@@ -389,6 +392,7 @@ def test_ctrl_c_mid_run_leaves_no_files_and_the_cluster_as_it_was(
     with Client(address, timeout=10, set_as_default=False) as client:
         plugins = client.run(lambda dask_worker: cluster.PLUGIN_NAME in dask_worker.plugins)
         assert not any(plugins.values()), plugins
+
         # The interrupted client's batches are released: nothing of it is left on the scheduler.
         # The scheduler forgets a departed client's tasks on its own event loop, so the count
         # is awaited on the scheduler itself (an event, not a sleep), with a deadline.
@@ -403,3 +407,27 @@ def test_ctrl_c_mid_run_leaves_no_files_and_the_cluster_as_it_was(
 
         assert client.run_on_scheduler(tasks_after_release) == 0
 
+
+def test_a_worker_unpacks_a_package_once_into_its_model_cache_and_nothing_into_tmpdir(
+    synthetic_model, seed_path, tmp_path
+):
+    cache, tmp = tmp_path / "worker-cache", tmp_path / "worker-tmp"
+    tmp.mkdir()
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "TMPDIR": str(tmp)}
+    models = cache / "translate-tool" / "models"
+    with running_scheduler() as address:
+        worker = start_worker(address, "cached", env=env)
+        try:
+            seen = []
+            for run_number in (1, 2):
+                out = tmp_path / f"out{run_number}"
+                run = verbose_export(seed_path, synthetic_model, out, "--cluster", address)
+                assert run.returncode == 0, run.stderr
+                (entry,) = [p for p in models.iterdir() if p.name != "stamps"]
+                seen.append((entry.name, entry.stat().st_ino))
+                # nothing of ours unpacked into, or left in, TMPDIR (dask keeps its scratch there)
+                assert [p.name for p in tmp.iterdir()] == ["dask-scratch-space"]
+            assert seen[0] == seen[1]  # the second run used the first run's entry
+            assert entry.name == cluster.file_sha256(synthetic_model)
+        finally:
+            worker.stop()

@@ -26,8 +26,6 @@ import contextlib
 import hashlib
 import logging
 import re
-import shutil
-import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -98,7 +96,6 @@ class ModelPlugin:
     def __init__(self, package_path: str, sha256: str | None, threads: int = 1):
         self.package_path, self.sha256, self.threads = package_path, sha256, threads
         self.decoder = None
-        self.scratch: str | None = None
         self.batches = 0  # decoded by this worker, for the logs and the tests
 
     def setup(self, worker) -> None:
@@ -115,8 +112,9 @@ class ModelPlugin:
         try:
             if self.sha256 and path.is_file() and file_sha256(path) != self.sha256:
                 raise ModelError(f"{where}: {path} is not the package the client named (SHA-256 differs)")
-            self.scratch = tempfile.mkdtemp(prefix="translate-tool-worker-model-")
-            package = open_model(path, Path(self.scratch))
+            # Through the worker's unpacked-model cache, as a local run: unpacked once per
+            # machine and package, not per run into TMPDIR (where a killed worker left it).
+            package = open_model(path)
             self.decoder = LocalDecoder(package.model_dir, self.threads)
         except OSError as exc:
             self.teardown(worker)
@@ -131,9 +129,6 @@ class ModelPlugin:
 
     def teardown(self, worker) -> None:
         self.decoder = None
-        if self.scratch:
-            shutil.rmtree(self.scratch, ignore_errors=True)
-            self.scratch = None
 
 
 def decode_on_worker(batch: list[list[str]], options: dict) -> list[tuple[list[str], float]]:
