@@ -258,3 +258,21 @@ def test_a_schema_1_memory_is_upgraded_in_place(tmp_path):
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3  # 3: review history
     conn.close()
+
+
+@pytest.mark.parametrize("score", ["nan", "inf", "-inf", "1e999", "-Infinity", "x", ""])
+def test_a_machine_score_that_is_no_finite_number_comes_in_as_no_score(tmp_path, capsys, score):
+    """A hand-edited or hostile TMX: an infinite log-probability would skew every confidence check."""
+    original = tmp_path / "original.sqlite3"
+    with TranslationMemory(original) as memory:
+        memory.record_machine([machine((AR1, "Machine one."))], MODEL)
+    exported = tmp_path / "memory.tmx"
+    assert run_cli(capsys, "tm", "export", exported, "--tm", original)[0] == 0
+    text = exported.read_text(encoding="utf-8")
+    assert text.count('<prop type="x-score">-0.25</prop>') == 1
+    exported.write_text(text.replace(">-0.25</prop>", f">{score}</prop>"), encoding="utf-8")
+    copy = tmp_path / "copy.sqlite3"
+    code, out, err = run_cli(capsys, "tm", "import", exported, "--tm", copy)
+    assert code == 0, err
+    (entry,) = entries(copy)
+    assert (entry["origin"], entry["target"], entry["score"]) == ("machine", "Machine one.", None)

@@ -19,6 +19,7 @@ text is read, entities are never expanded, nothing is fetched (OmegaT's `<!DOCTY
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -182,6 +183,8 @@ def _unit(tu, target_tuv, source: str, target: str, ours: bool) -> TmxUnit:
     try:
         score = float(props["x-score"]) if props.get("x-score") else None
     except ValueError:
+        score = None
+    if score is not None and not math.isfinite(score):  # "inf", "nan", "1e999": no score at all
         score = None
     return TmxUnit(
         source,
