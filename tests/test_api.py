@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from helpers import FakeTranslator
 
@@ -154,3 +155,37 @@ def test_a_review_another_glossary_or_model_makes_an_article_outdated(tmp_path, 
     other.label = "fake-ar_en 0.1"
     assert export([inbox], options, translator=other).up_to_date == []
     assert export([inbox], dataclasses.replace(options, rebuild=True), translator=other).up_to_date == []
+
+
+def test_a_folder_export_lists_the_output_folder_once_and_still_removes_every_dead_part(
+    tmp_path, seed_path, monkeypatch, caplog
+):
+    """The dead-part sweep runs once per run, not once per document (quadratic over a big folder)."""
+    import os
+
+    from translate_tool import files
+
+    inbox, out = _inbox(tmp_path, seed_path), tmp_path / "out"
+    out.mkdir()
+    dead = [out / ".a.md.0123abcd.part", out / ".c.docx.89abcdef.part"]  # two runs killed mid-write
+    for part in dead:
+        part.write_bytes(b"half a briefing")
+    other = out / ".notes.md.0123abcd.part"  # not a target of this run: left for its own run
+    other.write_bytes(b"x")
+    listed = []
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        listed.append(Path(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(files.os, "scandir", scandir)
+    with caplog.at_level("INFO", logger="translate_tool.files"):
+        result = export([inbox], ExportOptions(out_dir=out, use_memory=False), translator=FakeTranslator())
+    assert len(result.documents) == 6
+    assert listed.count(out) == 1
+    assert not any(p.exists() for p in dead) and other.exists()
+    assert sorted(m for m in caplog.messages if m.startswith("removed")) == [
+        f"removed {dead[0]}, left by a run that was killed while writing a.md",
+        f"removed {dead[1]}, left by a run that was killed while writing c.docx",
+    ]

@@ -213,7 +213,7 @@ def export(
     """
     from .checks import summary, summary_line
     from .export import EXPORTERS
-    from .files import check_out_dir, refuse_open, write_atomic
+    from .files import check_out_dir, refuse_open, remove_dead_parts, write_atomic
     from .readers import expand_inputs, read_article
 
     out_dir = Path(options.out_dir)
@@ -222,7 +222,8 @@ def export(
     paths = expand_inputs([Path(p) for p in inputs])
     _check_targets(paths, options)
     stems = [options.combine] if options.combine is not None else [path.stem for path in paths]
-    refuse_open([out_dir / (stem + EXPORTERS[fmt][1]) for fmt in formats for stem in stems], options.force)
+    targets = [out_dir / (stem + EXPORTERS[fmt][1]) for fmt in formats for stem in stems]
+    refuse_open(targets, options.force)
     glossary = options.glossary()
     tm_path = options.memory_path()
     with contextlib.ExitStack() as stack:
@@ -238,7 +239,10 @@ def export(
         if builds:
             article.build = builds.stamp(article)
     # Render everything before writing anything: a rendering failure leaves old exports alone.
-    written = [write_atomic(target, data) for target, data in _render(articles, todo, options, formats)]
+    remove_dead_parts(out_dir, [target.name for target in targets])  # once for the folder
+    written = [
+        write_atomic(target, data, sweep=False) for target, data in _render(articles, todo, options, formats)
+    ]
     flagged, _ = summary(articles)
     kept = {id(a) for a in todo}
     skipped = [a.source_path for a in articles if id(a) not in kept]

