@@ -119,7 +119,8 @@ class StopSignals:
         while _running(sys._current_frames().get(main), hook):
             time.sleep(0.001)  # the hook returns within microseconds of starting this thread
         self._redeliver = True
-        signal.pthread_kill(main, self.received)
+        with contextlib.suppress(OSError):  # the main thread ended meanwhile: nothing to stop
+            signal.pthread_kill(main, self.received)
 
     @contextlib.contextmanager
     def deferred(self) -> Iterator[None]:
