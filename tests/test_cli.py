@@ -215,3 +215,32 @@ def test_corrupt_tokenizer_is_one_line_exit_1(tmp_path, capsys, seed_path, synth
         and err.startswith("error: cannot load the tokenizer")
         and len(err.strip().splitlines()) == 1
     )
+
+
+def test_a_log_message_during_the_progress_bar_gets_the_bars_line_and_the_bar_comes_back(monkeypatch):
+    """A warning mid-run (the memory busy, say) is not glued onto the bar's line."""
+    import io
+    import logging
+    import sys
+
+    from translate_tool import cli as cli_module
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    handler = logging.StreamHandler(terminal)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [handler])
+    with cli_module._progress(10, "Translating", quiet=False) as step:
+        step(3)
+        logging.getLogger("translate_tool.pipeline").warning("translation memory busy")
+        step(3)
+    out = terminal.getvalue()
+    before, after = out.split("WARNING: translation memory busy\n")
+    assert before.endswith("\r\x1b[K") and "3/10" in before  # the bar was drawn, then its line cleared
+    assert "6/10" in after  # drawn again below the message
+    assert handler.filters == []  # the hook goes with the bar

@@ -79,8 +79,46 @@ def _progress(total: int, label: str, quiet: bool) -> Iterator:
     if quiet or total == 0 or not sys.stderr.isatty():
         yield lambda n: None
         return
-    with click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True, show_pos=True) as bar:
+    with (
+        click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True, show_pos=True) as bar,
+        _lines_before_logs(_BarLine(sys.stderr)),
+    ):
         yield bar.update
+
+
+class _BarLine:
+    """click's bar, which redraws itself with its next step: a log message takes its line."""
+
+    def __init__(self, out) -> None:
+        self.out = out
+
+    def end_line(self) -> None:
+        self.out.write("\r\x1b[K")  # back to the start of the bar's line, and clear it
+
+
+class _EndLineFirst(logging.Filter):
+    """Ends the download line before a log message is written, so the message has its own line."""
+
+    def __init__(self, line) -> None:
+        super().__init__()
+        self.line = line
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.line.end_line()
+        return True
+
+
+@contextlib.contextmanager
+def _lines_before_logs(line) -> Iterator[None]:
+    """While a progress line is on the terminal, `line.end_line()` runs before each log message."""
+    handlers, first = logging.getLogger().handlers, _EndLineFirst(line)
+    for handler in handlers:
+        handler.addFilter(first)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(first)
 
 
 def _progress_bar(state: State):
@@ -676,18 +714,6 @@ class DownloadLine:
             self.shown = ""
 
 
-class _EndLineFirst(logging.Filter):
-    """Ends the download line before a log message is written, so the message has its own line."""
-
-    def __init__(self, line: DownloadLine) -> None:
-        super().__init__()
-        self.line = line
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        self.line.end_line()
-        return True
-
-
 def _mb(size: int) -> str:
     return f"{size / 1024**2:.1f} MB"
 
@@ -698,14 +724,10 @@ def _download_progress(quiet: bool) -> Iterator:
         yield None
         return
     line = DownloadLine(sys.stderr)
-    handlers, first = logging.getLogger().handlers, _EndLineFirst(line)
-    for handler in handlers:
-        handler.addFilter(first)
     try:
-        yield line
+        with _lines_before_logs(line):
+            yield line
     finally:
-        for handler in handlers:
-            handler.removeFilter(first)
         line.end_line()
 
 
