@@ -283,3 +283,29 @@ def test_a_dead_part_removed_by_another_run_between_our_lock_and_our_unlink_is_n
     files.write_atomic(target, "new export")
     assert target.read_text(encoding="utf-8") == "new export"
     assert sorted(p.name for p in out.iterdir()) == ["brief.md"]
+
+
+def test_a_lock_that_is_a_fifo_is_read_without_waiting_for_a_writer(tmp_path):
+    """Opening a FIFO to read waits for a writer: reading a lock file that way hung the export."""
+    import subprocess
+    import sys
+
+    doc = tmp_path / "memo.docx"
+    os.mkfifo(libreoffice_lock(doc))
+    code = f"from pathlib import Path; from translate_tool.files import open_elsewhere; print(open_elsewhere(Path({str(doc)!r})))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (
+        run.stdout.strip()
+        == f"{doc} is open in LibreOffice by an unknown user (lock file {libreoffice_lock(doc)})"
+    )
+
+
+def test_read_user_file_reads_up_to_its_limit_and_refuses_a_byte_more(tmp_path):
+    from translate_tool.files import read_user_file
+
+    path = tmp_path / "article.txt"
+    path.write_bytes(b"x" * 2 * 1024**2)
+    assert read_user_file(path, limit=2 * 1024**2) == b"x" * 2 * 1024**2
+    with pytest.raises(InputError) as caught:
+        read_user_file(path, "glossary file", limit=2 * 1024**2 - 1)
+    assert str(caught.value) == f"{path}: over 1 MB, too large for a glossary file"

@@ -125,3 +125,83 @@ def test_interrupt_or_crash_mid_run_leaves_nothing_half_written(tmp_path, seed_p
         with sqlite3.connect(tm) as db:
             assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             assert db.execute("SELECT count(*) FROM entries").fetchone()[0] == 0
+
+
+# --- endless and special files, every command that reads one ----------------------------------
+# `export /dev/zero` read until the kernel's out-of-memory killer ended it (23 GB resident on a
+# 24 GB machine), taking whatever else ran there with it. Each command runs in a child capped at
+# 3 GB of address space, so a reader that is not bounded fails here instead of on the machine.
+
+SPECIAL = [
+    pytest.param(
+        ["translate", "{zero}", "--model", "{model}", "--no-tm"], "over 256 MB, too large", id="translate"
+    ),
+    pytest.param(
+        ["export", "{zero}", "--model", "{model}", "--no-tm", "--out-dir", "{out}"],
+        "over 256 MB",
+        id="export",
+    ),
+    pytest.param(
+        ["export", "{seed}", "--glossary", "{zero}", "--model", "{model}", "--no-tm", "--out-dir", "{out}"],
+        "too large for a glossary file",
+        id="glossary",
+    ),
+    pytest.param(["review", "import", "{zero}"], "not a DOCX (not a regular file)", id="review-import"),
+    pytest.param(
+        ["models", "install", "{zero}"], "not a package file (not a regular file)", id="models-install"
+    ),
+    pytest.param(
+        ["export", "{seed}", "--model", "{zero}", "--no-tm", "--out-dir", "{out}"],
+        "not a package file",
+        id="model",
+    ),
+    pytest.param(
+        ["export", "{seed}", "--model", "{seed_folder}", "--no-tm", "--out-dir", "{out}"],
+        None,
+        id="empty-model-folder",
+    ),
+]
+
+
+def _capped(limit_bytes: int):
+    def cap():
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+    return cap
+
+
+@pytest.mark.parametrize(
+    ("args", "message"), SPECIAL, ids=lambda v: " ".join(v[:2]) if isinstance(v, list) else ""
+)
+def test_endless_and_special_files_are_refused_in_one_line_in_bounded_memory(
+    tmp_path, seed_path, synthetic_model, args, message
+):
+    zero = tmp_path / "article.txt"  # a name that passes every suffix check, and no end
+    zero.symlink_to("/dev/zero")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    values = {
+        "zero": zero,
+        "model": synthetic_model,
+        "out": tmp_path / "out",
+        "seed": seed_path,
+        "seed_folder": folder,
+    }
+    argv = [a.format(**values) for a in args]
+    if argv[:2] == ["review", "import"]:
+        argv[2] = str(tmp_path / "article.docx")
+        (tmp_path / "article.docx").symlink_to("/dev/zero")
+    run_ = subprocess.run(
+        [sys.executable, "-m", "translate_tool.cli", *argv],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=_capped(3 * 1024**3),
+    )
+    assert run_.returncode == 2, run_.stderr
+    assert "Traceback" not in run_.stderr and len(run_.stderr.strip().splitlines()) == 1, run_.stderr
+    if message:
+        assert message in run_.stderr
+    assert not (tmp_path / "out").exists()

@@ -32,16 +32,25 @@ from .errors import InputError
 log = logging.getLogger(__name__)
 
 
-def read_user_file(path: Path, what: str = "text file") -> bytes:
+# An article, even a PDF or a Word file full of pictures, is well under this. Reading stops here:
+# `export /dev/zero` (or a runaway pipe) used to read until the kernel killed the process.
+MAX_INPUT_BYTES = 256 * 1024**2
+
+
+def read_user_file(path: Path, what: str = "text file", limit: int = MAX_INPUT_BYTES) -> bytes:
     """The bytes of a file the user named, or an InputError that says in one line what is wrong."""
     if not path.exists():
         raise InputError(f"{path}: no such {what}")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a {what}")
     try:
-        return path.read_bytes()
+        with open(path, "rb") as file:
+            data = file.read(limit + 1)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    if len(data) > limit:
+        raise InputError(f"{path}: over {limit // 1024**2} MB, too large for a {what}")
+    return data
 
 
 # --- output folders ----------------------------------------------------------------------------
@@ -124,6 +133,17 @@ def _word_holder(data: bytes) -> str:
     return name.strip("\x00 ") or "an unknown user"
 
 
+def _read_start(path: Path, size: int) -> bytes:
+    """At most `size` bytes from the start of `path`, without waiting (a FIFO has no writer)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        return os.read(fd, size)
+    except BlockingIOError:
+        return b""
+    finally:
+        os.close(fd)
+
+
 def open_elsewhere(path: Path) -> str | None:
     """Why `path` looks open in LibreOffice or Word right now, naming the lock and its holder; or None."""
     for program, lock, holder in (
@@ -131,7 +151,7 @@ def open_elsewhere(path: Path) -> str | None:
         ("Word", word_owner_file(path), _word_holder),
     ):
         try:
-            data = lock.read_bytes()[:4096]
+            data = _read_start(lock, 4096)
         except FileNotFoundError:
             continue
         except OSError:  # a lock we cannot even read still means someone has the file open

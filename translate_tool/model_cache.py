@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 from .errors import PackageError
-from .packages import Package, clean_stale, file_sha256, load_package, unpack
+from .packages import Package, clean_stale, file_sha256, load_package, require_file, unpack
 from .signals import deferred
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,7 @@ def cache_root() -> Path:
 def open_cached(source: Path, root: Path | None = None) -> Package:
     """The package in `source` (.argosmodel), unpacked into the cache unless already there."""
     root = root or cache_root()
-    if not source.is_file():
-        raise PackageError(f"{source}: no such file")
+    require_file(source)
     root.mkdir(parents=True, exist_ok=True)
     clean_stale(root, TMP_PREFIX)
     digest = _content_key(source, root)

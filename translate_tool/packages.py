@@ -318,10 +318,16 @@ def _archive_metadata(guard: UntrustedZip, top: str) -> Package:
     return package_from_metadata(guard.source, _parse_metadata(guard.read(name), where), where)
 
 
+def require_file(source: Path) -> None:
+    """Refuse a package path that is missing, or is no regular file (/dev/zero, a folder, a FIFO)."""
+    if not source.is_file():
+        what = "not a package file (not a regular file)" if source.exists() else "no such file"
+        raise PackageError(f"{source}: {what}")
+
+
 def unpack(source: Path, dest_root: Path) -> Path:
     """Extract an .argosmodel into dest_root safely and atomically; return the package folder."""
-    if not source.is_file():
-        raise PackageError(f"{source}: no such file")
+    require_file(source)
     if not zipfile.is_zipfile(source):
         raise PackageError(f"{source}: not an Argos package (not a zip archive)")
     dest_root.mkdir(parents=True, exist_ok=True)

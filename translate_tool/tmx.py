@@ -37,6 +37,8 @@ from .text import utc_stamp
 if TYPE_CHECKING:
     from .memory import TranslationMemory
 
+MAX_TMX_BYTES = 2 * 1024**3  # a whole agency's memory can be large; an article never is
+
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 INLINE_CODES = {"bpt", "ept", "ph", "it", "ut"}
 TMX_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$")
@@ -103,7 +105,7 @@ def _seg_text(seg: etree._Element) -> str:
 
 
 def _parse(path: Path) -> etree._Element:
-    data = read_user_file(path, "TMX file")
+    data = read_user_file(path, "TMX file", MAX_TMX_BYTES)
     try:
         tree = etree.ElementTree(etree.fromstring(data, _PARSER))
     except etree.XMLSyntaxError as exc:
