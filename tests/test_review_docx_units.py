@@ -289,6 +289,8 @@ def test_relationships_map_the_last_segment_of_each_type_to_a_part_name():
         ),
         rel("numbering", "XML/numbering.xml"),  # a type with no slash is taken whole
         rel(None, "nameless.xml"),
+        # another namespace's element with the same attributes is no relationship
+        f'<x:Relationship xmlns:x="urn:other" Type="{TYPE}comments" Target="comments.xml"/>',
     )
     assert ooxml.relationships(root, "word") == {
         "styles": "word/styles.xml",
@@ -315,6 +317,7 @@ CUSTOM = (
     '<property pid="4" name="empty"><vt:lpwstr/></property>'
     '<property pid="5" name="no value"></property>'
     '<property pid="6"><vt:lpwstr>no name</vt:lpwstr></property>'
+    '<x:property xmlns:x="urn:other" name="foreign"><vt:lpwstr>not ours</vt:lpwstr></x:property>'
     "</Properties>"
 )
 
@@ -342,6 +345,12 @@ CORE = (
 )
 
 
+def test_core_properties_read_the_creation_time_too():
+    """`review import` takes the modified time only when it differs from the created one."""
+    core = CORE.replace("<dcterms:created/>", "<dcterms:created>2024-05-01T08:00:00Z</dcterms:created>")
+    assert ooxml.core_properties(core.encode(), WHERE).created == "2024-05-01T08:00:00Z"
+
+
 def test_core_properties_collapse_whitespace_and_default_to_empty():
     assert ooxml.core_properties(CORE.encode(), WHERE) == ooxml.CoreProperties(
         "Jane Doe", "2024-05-02T10:00:00Z", ""
@@ -366,6 +375,7 @@ def test_style_ids_are_found_by_name_whatever_the_case():
         '<w:style w:styleId="Normal"><w:name w:val="Normal"/></w:style>'
         '<w:style w:styleId="nameless"><w:name/></w:style>'
         '<w:style w:styleId="unnamed"/>'
+        '<x:style xmlns:x="urn:other" w:styleId="foreign"><w:name w:val="TT Flag"/></x:style>'
     )
     assert ooxml.style_ids(root, "TT Flag") == {"TTFlag", "a1", ""}
     assert ooxml.style_ids(root, "normal") == {"Normal"}
@@ -694,3 +704,87 @@ def test_a_flag_line_joined_to_the_english_above_it_is_not_english(
         assert (result.changes, result.unchanged, result.unmatched) == ([], ROWS, [])
     else:
         assert [(c.row, c.change.target) for c in result.changes] == [(3, english)]
+
+
+# --- the package's relationships, through read_docx -----------------------------------------------
+
+
+def repack(source: Path, target: Path, rename: dict[str, str], drop=(), edit=lambda name, data: data) -> Path:
+    """The briefing with parts renamed or dropped, and any part's bytes passed through `edit`."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            if info.filename in drop:
+                continue
+            out.writestr(rename.get(info.filename, info.filename), edit(info.filename, src.read(info)))
+    return target
+
+
+def test_a_main_document_under_another_name_is_found_through_the_package_relationships(exported, tmp_path):
+    """Some tools save `word/document2.xml`; the package's `_rels/.rels` says which part is the document."""
+
+    def retarget(name: str, data: bytes) -> bytes:
+        if name in ("_rels/.rels", "[Content_Types].xml"):
+            return data.replace(b"word/document.xml", b"word/document2.xml")
+        return data
+
+    moved = repack(
+        exported,
+        tmp_path / "moved.docx",
+        {
+            "word/document.xml": "word/document2.xml",
+            "word/_rels/document.xml.rels": "word/_rels/document2.xml.rels",
+        },
+        edit=retarget,
+    )
+    assert b"word/document2.xml" in zipfile.ZipFile(moved).read("_rels/.rels")
+    assert read_docx(moved).rows == read_docx(exported).rows
+    result = read_review(moved)
+    assert (result.changes, result.unchanged, result.unmatched) == ([], ROWS, [])
+
+
+def test_without_relationship_parts_the_usual_part_names_are_read(exported, tmp_path):
+    bare = repack(exported, tmp_path / "bare.docx", {}, drop=("_rels/.rels", "word/_rels/document.xml.rels"))
+    assert read_docx(bare).rows == read_docx(exported).rows
+    assert read_review(bare).unchanged == ROWS
+
+
+@pytest.mark.parametrize("part", ["_rels/.rels", "word/_rels/document.xml.rels"])
+def test_a_broken_relationships_part_is_named_in_the_error(exported, tmp_path, part):
+    broken = repack(
+        exported, tmp_path / "broken.docx", {}, edit=lambda name, data: data[:40] if name == part else data
+    )
+    with pytest.raises(InputError) as caught:
+        read_docx(broken)
+    assert str(caught.value).startswith(f"{broken}: damaged DOCX ({part} is not well-formed XML: ")
+
+
+def test_a_briefing_without_its_table_or_body_says_so_naming_the_file(exported, tmp_path):
+    def without_tables(name: str, data: bytes) -> bytes:
+        if name != "word/document.xml":
+            return data
+        root = etree.fromstring(data)
+        body = root.find(w("body"))
+        for table in body.findall(w("tbl")):
+            body.remove(table)
+        return etree.tostring(root)
+
+    tableless = repack(exported, tmp_path / "tableless.docx", {}, edit=without_tables)
+    with pytest.raises(InputError) as caught:
+        read_docx(tableless)
+    assert str(caught.value) == f"{tableless}: the table of passages is missing; nothing to import"
+    bodiless = repack(
+        exported,
+        tmp_path / "bodiless.docx",
+        {},
+        edit=lambda name, data: (
+            f'<w:document xmlns:w="{W_NS}"/>'.encode() if name == "word/document.xml" else data
+        ),
+    )
+    with pytest.raises(InputError) as caught:
+        read_docx(bodiless)
+    assert str(caught.value) == f"{bodiless}: not a Word document (no document body)"
+
+
+def test_only_bookmarks_name_rows_not_other_ranges_with_a_name():
+    row = one(tr(f'<w:tc><w:p><w:moveFromRangeStart w:id="1" w:name="tt_{KEY_A}"/></w:p></w:tc>'))
+    assert not _has_row_bookmark(row) and _row_keys(row, None) == []

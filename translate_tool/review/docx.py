@@ -276,9 +276,7 @@ class _FlagLines:
         return None
 
 
-def _cell_text(cell: etree._Element | None, flags: _FlagLines | None) -> str:
-    if cell is None:
-        return ""
+def _cell_text(cell: etree._Element, flags: _FlagLines | None) -> str:
     texts = []
     for paragraph in ooxml.paragraphs(cell):
         text = normalise_english("".join(ooxml.text(paragraph)))

@@ -70,8 +70,9 @@ def relationships(root: etree._Element, folder: str) -> dict[str, str]:
         target, kind = rel.get("Target") or "", (rel.get("Type") or "").rsplit("/", 1)[-1]
         if rel.get("TargetMode") == "External" or not target or kind in out:
             continue
+        # An absolute target is from the package root; `folder` never starts with a slash.
         joined = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-        out[kind] = posixpath.normpath(joined).lstrip("/")
+        out[kind] = posixpath.normpath(joined)
     return out
 
 
