@@ -788,3 +788,75 @@ def test_a_briefing_without_its_table_or_body_says_so_naming_the_file(exported, 
 def test_only_bookmarks_name_rows_not_other_ranges_with_a_name():
     row = one(tr(f'<w:tc><w:p><w:moveFromRangeStart w:id="1" w:name="tt_{KEY_A}"/></w:p></w:tc>'))
     assert not _has_row_bookmark(row) and _row_keys(row, None) == []
+
+
+def test_row_keys_come_from_the_number_cell_first_wherever_the_columns_are():
+    table = tbl(
+        tr(tc("Notes"), tc("#"), tc("English"), tc("العربية")),  # a column added before #
+        tr(tc("n", bookmark=KEY_A), tc("1", bookmark=KEY_B), tc("one"), tc("واحد")),
+        tr(tc("n"), tc("2"), tc("two", bookmark=KEY_A), tc("اثنان")),  # the bookmark moved with the text
+        tr(tc(), tc(), tc("only English"), tc()),  # no key, no Arabic: still a row, not an empty one
+    )
+    assert read_rows(table) == [
+        ReadRow(1, 1, [KEY_B, KEY_A], "one", "واحد"),
+        ReadRow(2, 2, [KEY_A], "two", "اثنان"),
+        ReadRow(3, 3, [], "only English", ""),
+    ]
+
+
+FORMAT = {"translate-tool-format": "translate-tool briefing", "translate-tool-keys-1": "k1 k2"}
+
+
+@pytest.mark.parametrize(
+    ("properties", "result"),
+    [
+        ({**FORMAT, "translate-tool-format-version": "1"}, ["k1", "k2"]),
+        ({**FORMAT, "translate-tool-format-version": "1.0"}, ["k1", "k2"]),  # as LibreOffice rewrites it
+        (FORMAT, "format version ?,"),
+        ({**FORMAT, "translate-tool-format-version": "2"}, "format version 2,"),
+        ({**FORMAT, "translate-tool-format-version": "one"}, "format version one,"),
+        ({**FORMAT, "translate-tool-format-version": "nan"}, "format version nan,"),
+        (
+            {**FORMAT, "translate-tool-format": "another tool", "translate-tool-format-version": "1"},
+            "no row keys",
+        ),
+        (
+            {"translate-tool-format": "translate-tool briefing", "translate-tool-format-version": "1"},
+            "no row keys",
+        ),
+    ],
+    ids=["1", "1.0", "no-version", "2", "words", "nan", "other-format", "no-keys"],
+)
+def test_the_format_properties_decide_whether_a_file_is_read(properties, result):
+    from translate_tool.review.docx import _check_format
+
+    if isinstance(result, list):
+        assert _check_format(Path(WHERE), properties) == result
+        return
+    with pytest.raises(InputError) as caught:
+        _check_format(Path(WHERE), properties)
+    message = str(caught.value)
+    assert message.startswith(f"{WHERE}: is ") and result in message
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (b"<w:document", "damaged DOCX (word/document.xml is not well-formed XML: "),
+        (
+            b'<w:document xmlns:w="http://purl.oclc.org/ooxml/wordprocessingml/main"><w:body/></w:document>',
+            "saved as Strict Open XML; save it as Word Document (.docx) and import that",
+        ),
+        (f'<w:other xmlns:w="{W_NS}"><w:body/></w:other>'.encode(), "not a Word document (no document body)"),
+    ],
+    ids=["not-xml", "strict", "not-a-document"],
+)
+def test_a_document_part_that_is_no_word_body_is_refused_naming_the_file(
+    exported, tmp_path, document, message
+):
+    bad = repack(
+        exported, tmp_path / "bad.docx", {}, edit=lambda n, d: document if n == "word/document.xml" else d
+    )
+    with pytest.raises(InputError) as caught:
+        read_docx(bad)
+    assert str(caught.value).startswith(f"{bad}: {message}")

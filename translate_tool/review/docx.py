@@ -387,17 +387,17 @@ class _TableReader:
         if not _has_row_bookmark(tr) and tr.find(f"{w('trPr')}/{w('tblHeader')}") is not None:
             return None
         self.position += 1
-        number, english, arabic = self._place(tr, cells)
+        number, english, arabic = self._place(cells)
         keys = _row_keys(tr, number.element if number else None)
         if not keys and not _text(english) and not _text(arabic):
             return None  # an empty row someone added: nothing to lose
-        shown = _text(number).split()[:1]
+        shown = _text(number).split()
         problem = MERGED if any(c and ooxml.in_vertical_merge(c.element) for c in (english, arabic)) else ""
         row_number = (ascii_number(shown[0]) if shown else None) or self.position
         provenance = _tracked_provenance(english.element if english else None)
         return ReadRow(self.position, row_number, keys, _text(english), _text(arabic), provenance, problem)
 
-    def _place(self, tr: etree._Element, cells: list[_Cell]) -> tuple[_Cell | None, ...]:
+    def _place(self, cells: list[_Cell]) -> tuple[_Cell | None, ...]:
         """The #, English and Arabic cells: by the header's columns, else right of the bookmark."""
         if self.columns is not None:
             by_column = {cell.column: cell for cell in cells}
