@@ -860,3 +860,20 @@ def test_a_document_part_that_is_no_word_body_is_refused_naming_the_file(
     with pytest.raises(InputError) as caught:
         read_docx(bad)
     assert str(caught.value).startswith(f"{bad}: {message}")
+
+
+def test_an_old_doc_or_an_unreadable_file_is_refused_in_one_line(tmp_path):
+    from translate_tool.review.docx import _check_file
+
+    old = tmp_path / "old.docx"
+    old.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 504)  # the OLE2 header of .doc files
+    with pytest.raises(InputError) as caught:
+        _check_file(old)
+    assert str(caught.value) == (
+        f"{old}: not a DOCX (an old .doc, or a password-protected document); "
+        "save it in Word as Word Document (.docx) without a password"
+    )
+    unreadable = Path("/proc/self/mem")  # a regular file whose first bytes cannot be read (EIO)
+    with pytest.raises(InputError) as caught:
+        _check_file(unreadable)
+    assert str(caught.value) == f"{unreadable}: cannot read (Input/output error)"
