@@ -877,3 +877,48 @@ def test_an_old_doc_or_an_unreadable_file_is_refused_in_one_line(tmp_path):
     with pytest.raises(InputError) as caught:
         _check_file(unreadable)
     assert str(caught.value) == f"{unreadable}: cannot read (Input/output error)"
+
+
+OURS = {"translate-tool-format": "translate-tool briefing", "translate-tool-format-version": "1"}
+FP_A, FP_B = "0123456789ab", "ba9876543210"
+
+
+@pytest.mark.parametrize(
+    ("keys", "english", "damaged"),
+    [
+        (f"{KEY_A} {KEY_B}", f"{FP_A} {FP_B}", False),
+        (f"{KEY_A} {KEY_B}", FP_A, True),  # one fingerprint short
+        (f"{KEY_A} not-a-key", f"{FP_A} {FP_B}", True),  # counts agree, a key is no key
+        (f"{KEY_A} {KEY_B}", f"{FP_A} XYZ", True),  # counts agree, a fingerprint is none
+    ],
+    ids=["whole", "short", "bad-key", "bad-fingerprint"],
+)
+def test_the_exported_rows_are_read_only_when_keys_and_fingerprints_match_up(keys, english, damaged):
+    from translate_tool.review.core import ExportedRow
+    from translate_tool.review.docx import _exported_rows
+
+    properties = {**OURS, "translate-tool-keys-1": keys, "translate-tool-en-1": english}
+    if not damaged:
+        assert _exported_rows(Path(WHERE), properties) == [ExportedRow(KEY_A, FP_A), ExportedRow(KEY_B, FP_B)]
+        return
+    with pytest.raises(InputError) as caught:
+        _exported_rows(Path(WHERE), properties)
+    assert (
+        str(caught.value)
+        == f"{WHERE}: damaged translate-tool properties (row keys and English do not match up)"
+    )
+
+
+def test_an_export_that_did_not_record_its_english_or_is_not_ours_is_refused_naming_the_file():
+    from translate_tool.review.docx import _exported_rows
+
+    with pytest.raises(InputError) as caught:
+        _exported_rows(Path(WHERE), {**OURS, "translate-tool-keys-1": KEY_A})
+    assert str(caught.value) == (
+        f"{WHERE}: this briefing was exported by an older translate-tool that did not record its "
+        "English, so changed rows cannot be told from unchanged ones; export the article again "
+        "and copy the corrections into the new document"
+    )
+    with pytest.raises(InputError) as caught:
+        _exported_rows(Path(WHERE), {"translate-tool-keys-1": KEY_A, "translate-tool-en-1": FP_A})
+    assert str(caught.value) == f"{WHERE}: is not a translate-tool briefing (no row keys)"
