@@ -287,25 +287,31 @@ def test_a_dead_part_removed_by_another_run_between_our_lock_and_our_unlink_is_n
 
 def test_a_lock_that_is_a_fifo_is_read_without_waiting_for_a_writer(tmp_path):
     """Opening a FIFO to read waits for a writer: reading a lock file that way hung the export."""
-    import subprocess
-    import sys
+    import threading
 
     doc = tmp_path / "memo.docx"
-    os.mkfifo(libreoffice_lock(doc))
-    code = f"from pathlib import Path; from translate_tool.files import open_elsewhere; print(open_elsewhere(Path({str(doc)!r})))"
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert (
-        run.stdout.strip()
-        == f"{doc} is open in LibreOffice by an unknown user (lock file {libreoffice_lock(doc)})"
-    )
+    lock = libreoffice_lock(doc)
+    os.mkfifo(lock)
+    found = []
+    reader = threading.Thread(target=lambda: found.append(open_elsewhere(doc)), daemon=True)
+    reader.start()
+    reader.join(timeout=10)  # a deadline for a hang, not a wait for a result: it returns at once
+    if reader.is_alive():
+        os.close(os.open(lock, os.O_WRONLY))  # be the writer it waits for, so the thread ends
+        reader.join()
+        pytest.fail("reading a FIFO lock file waited for a writer")
+    assert found == [f"{doc} is open in LibreOffice by an unknown user (lock file {lock})"]
 
 
 def test_read_user_file_reads_up_to_its_limit_and_refuses_a_byte_more(tmp_path):
     from translate_tool.files import read_user_file
 
     path = tmp_path / "article.txt"
-    path.write_bytes(b"x" * 2 * 1024**2)
-    assert read_user_file(path, limit=2 * 1024**2) == b"x" * 2 * 1024**2
+    path.write_bytes(b"x" * 4 * 1024**2)
+    assert read_user_file(path, limit=4 * 1024**2) == b"x" * 4 * 1024**2
     with pytest.raises(InputError) as caught:
-        read_user_file(path, "glossary file", limit=2 * 1024**2 - 1)
-    assert str(caught.value) == f"{path}: over 1 MB, too large for a glossary file"
+        read_user_file(path, "glossary file", limit=4 * 1024**2 - 1)
+    assert str(caught.value) == f"{path}: over 3 MB, too large for a glossary file"
+    with pytest.raises(InputError) as caught:
+        read_user_file(path, limit=3 * 1024**2)
+    assert str(caught.value) == f"{path}: over 3 MB, too large for a text file"
