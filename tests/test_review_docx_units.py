@@ -922,3 +922,54 @@ def test_an_export_that_did_not_record_its_english_or_is_not_ours_is_refused_nam
     with pytest.raises(InputError) as caught:
         _exported_rows(Path(WHERE), {"translate-tool-keys-1": KEY_A, "translate-tool-en-1": FP_A})
     assert str(caught.value) == f"{WHERE}: is not a translate-tool briefing (no row keys)"
+
+
+def flag_marks_deleted(name: str, data: bytes) -> bytes:
+    """The reviewer deleted the ⚑ of every flag line: only the paragraph style still tells them."""
+    return data.replace("<w:t>⚑ ".encode(), b"<w:t>") if name == "word/document.xml" else data
+
+
+@pytest.mark.parametrize("older", [False, True], ids=["export", "older-export"])
+def test_flag_lines_without_their_flag_are_known_by_the_style_id_when_the_styles_part_is_gone(
+    exported, tmp_path, older
+):
+    bare = repack(
+        exported, tmp_path / "no-styles.docx", {}, drop=("word/styles.xml",), edit=flag_marks_deleted
+    )
+    assert "⚑".encode() not in zipfile.ZipFile(bare).read("word/document.xml").split(b"<w:tbl>", 1)[1]
+    path = without_flag_list(bare, tmp_path / "older.docx") if older else bare
+    assert row_english(path, 3) == OLD
+
+
+def test_flag_lines_without_their_flag_are_known_by_a_renamed_style_id_through_the_styles_part(
+    exported, tmp_path
+):
+    """A re-save can give the style another id (here `a7`); its name stays, and styles.xml maps it."""
+
+    def renamed(name: str, data: bytes) -> bytes:
+        data = flag_marks_deleted(name, data)
+        if name == "word/styles.xml":
+            return data.replace(b'w:styleId="TTFlag"', b'w:styleId="a7"')
+        if name == "word/document.xml":
+            return data.replace(b'<w:pStyle w:val="TTFlag"/>', b'<w:pStyle w:val="a7"/>')
+        return data
+
+    resaved = repack(exported, tmp_path / "resaved.docx", {}, edit=renamed)
+    assert b"TTFlag" not in zipfile.ZipFile(resaved).read("word/document.xml")
+    assert row_english(resaved, 3) == OLD
+    assert read_review(resaved).unchanged == ROWS
+
+
+def test_damaged_or_missing_properties_are_refused_naming_the_file(exported, tmp_path):
+    broken = repack(
+        exported, tmp_path / "broken.docx", {}, edit=lambda n, d: d[:30] if n == "docProps/custom.xml" else d
+    )
+    with pytest.raises(InputError) as caught:
+        read_docx(broken)
+    assert str(caught.value).startswith(
+        f"{broken}: damaged DOCX (docProps/custom.xml is not well-formed XML: "
+    )
+    bare = repack(exported, tmp_path / "bare.docx", {}, drop=("docProps/custom.xml",))
+    with pytest.raises(InputError) as caught:
+        read_docx(bare)
+    assert str(caught.value) == f"{bare}: is not a translate-tool briefing (no row keys)"
