@@ -15,7 +15,6 @@ exactly what every write did before. Arms interleaved, median of `--repeats`.
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import statistics
 import sys
@@ -28,7 +27,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
-from run import loadavg  # noqa: E402
+from run import loadavg, write_section  # noqa: E402
 
 MARK = "<!-- folder_writes.py -->"
 
@@ -92,10 +91,7 @@ def main() -> None:
         "checks that a folder export lists the output folder once.",
         "",
     ]
-    report = opts.out.read_text(encoding="utf-8") if opts.out.exists() else "# Benchmarks\n"
-    report = re.sub(re.escape(MARK) + r".*?(?=^<!-- |\Z)", "", report, flags=re.S | re.M).rstrip("\n")
-    opts.out.write_text(report + "\n\n" + "\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+    write_section(opts.out, MARK, lines)
 
 
 if __name__ == "__main__":

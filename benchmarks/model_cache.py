@@ -17,7 +17,6 @@ Each figure is the median of `--repeats` runs in this one process; the page cach
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import statistics
 import sys
@@ -30,7 +29,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
-from run import ensure_model, loadavg  # noqa: E402
+from run import ensure_model, loadavg, write_section  # noqa: E402
 
 MARK = "<!-- model_cache.py -->"
 
@@ -120,11 +119,7 @@ def main() -> None:
             "TMPDIR (tests/test_model_cache.py checks that TMPDIR is not even touched).",
             "",
         ]
-    report = opts.out.read_text(encoding="utf-8") if opts.out.exists() else "# Benchmarks\n"
-    # Replace this script's own section only: it runs up to the next generated section, if any.
-    report = re.sub(re.escape(MARK) + r".*?(?=^<!-- |\Z)", "", report, flags=re.S | re.M).rstrip("\n")
-    opts.out.write_text(report + "\n\n" + "\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+    write_section(opts.out, MARK, lines)
 
 
 if __name__ == "__main__":

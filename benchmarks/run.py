@@ -489,6 +489,17 @@ def machine_info() -> dict:
     }
 
 
+def write_section(out: Path, mark: str, lines: list[str]) -> None:
+    """Put `lines` (starting with `mark`) into the report `out`, replacing that script's earlier section.
+
+    A section runs from its mark up to the next generated section's mark, or the end.
+    """
+    report = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n"
+    report = re.sub(re.escape(mark) + r".*?(?=^<!-- |\Z)", "", report, flags=re.S | re.M).rstrip("\n")
+    out.write_text(report + "\n\n" + "\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
 def loadavg() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])

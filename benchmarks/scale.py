@@ -42,7 +42,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
-from run import CACHE, CORPUS, SCALE_MARK, ensure_model, isolated_env, loadavg, run_worker  # noqa: E402
+from run import CACHE, CORPUS, SCALE_MARK, ensure_model, isolated_env, loadavg, run_worker, write_section  # noqa: E402
 
 MARK = SCALE_MARK
 LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
@@ -71,7 +71,10 @@ def own_copy(text: str, i: int) -> str:
     """
     mark = word(i)
     lines = text.splitlines()
-    return "\n".join(re.sub(r"([.!؟])", rf" {mark}\1", line) if len(line) > 40 else line for line in lines) + "\n"
+    return (
+        "\n".join(re.sub(r"([.!؟])", rf" {mark}\1", line) if len(line) > 40 else line for line in lines)
+        + "\n"
+    )
 
 
 def passages_file(path: Path, n: int) -> None:
@@ -271,7 +274,14 @@ def main() -> None:
         print("the same sentence 500 times ...", file=sys.stderr, flush=True)
         r = export([str(same), "--no-tm", *common, "--out-dir", str(tmp / "out-same")], env)
         decoded = sum(int(n) for n in re.findall(r"decoding (\d+) distinct sentences", r["stderr"]))
-        rows.append((f"the same sentence in 500 paragraphs ({decoded} decoded: it and the title)", decoded, same.stat().st_size / 1e6, r))
+        rows.append(
+            (
+                f"the same sentence in 500 paragraphs ({decoded} decoded: it and the title)",
+                decoded,
+                same.stat().st_size / 1e6,
+                r,
+            )
+        )
 
         # The incremental rerun: fill the memory, then run again over the unchanged folder.
         folder = folders[counts[min(1, len(counts) - 1)]]
@@ -420,11 +430,7 @@ def main() -> None:
         f"(b)/(c) = {b_c:.2f} (target ≤ {TARGET_B_OVER_C}: {met(b_c <= TARGET_B_OVER_C)}).",
         "",
     ]
-    report = opts.out.read_text(encoding="utf-8") if opts.out.exists() else "# Benchmarks\n"
-    # Replace this script's own section only: it runs up to the next generated section, if any.
-    report = re.sub(re.escape(MARK) + r".*?(?=^<!-- |\Z)", "", report, flags=re.S | re.M).rstrip("\n")
-    opts.out.write_text(report + "\n\n" + "\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+    write_section(opts.out, MARK, lines)
 
 
 if __name__ == "__main__":
