@@ -973,3 +973,19 @@ def test_damaged_or_missing_properties_are_refused_naming_the_file(exported, tmp
     with pytest.raises(InputError) as caught:
         read_docx(bare)
     assert str(caught.value) == f"{bare}: is not a translate-tool briefing (no row keys)"
+
+
+def test_in_an_older_export_all_that_follows_the_first_flag_is_flag(two_flags, tmp_path):
+    """Both flag lines joined onto the English: only what precedes the first ⚑ is the reviewer's."""
+
+    def review(document):
+        cell = english_cell(document, 3)
+        first, second, third = cell.paragraphs
+        retype(first, f"{OLD}⚑ {FLAG} ⚑ {ONE_WORD}")
+        for paragraph in (second, third):
+            paragraph._p.getparent().remove(paragraph._p)
+
+    edit(two_flags, review)
+    older = without_flag_list(two_flags, tmp_path / "older.docx")
+    assert row_english(older, 3) == OLD
+    assert row_english(two_flags, 3) == OLD
