@@ -1,12 +1,14 @@
 """The score of mutation runs made in several parts (TAG=… benchmarks/mutation.sh), taken together.
 
     python benchmarks/mutation_score.py review-a review-b review-c [--only 'translate_tool.review.docx.*']
+        [--drop 'review-a=*english_in*']
 
 Each argument is a copy under benchmarks/.cache/mutation/ (or a path to one). A mutant's result
 is the last one found in the copies in the order given, so a later run of some mutants (against
-new tests) replaces an earlier one. `--drop GLOB` leaves out the earlier runs' results of
-functions changed since, whose mutant numbers no longer mean the same diff (the later copy must
-have run them). Prints the score per file and every survivor and timeout.
+new tests) replaces an earlier one. `--drop COPY=GLOB` leaves out that copy's results for the
+mutants GLOB matches: a function changed after that copy was made, whose mutant numbers no
+longer name the same diffs (a later copy must have run it again). Prints the score per file
+and every mutant not killed.
 """
 
 from __future__ import annotations
@@ -36,16 +38,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("copies", nargs="+")
     parser.add_argument("--only", action="append", default=[], help="mutant name glob to count (default: all)")
-    parser.add_argument("--drop", action="append", default=[], help="glob: ignore earlier copies' results for these")
+    parser.add_argument("--drop", action="append", default=[], help="COPY=GLOB: ignore COPY's results for these")
     opts = parser.parse_args()
+    drops = [d.split("=", 1) for d in opts.drop]
     merged: dict[str, str] = {}
-    for i, name in enumerate(opts.copies):
+    for name in opts.copies:
         copy = Path(name) if Path(name).is_dir() else CACHE / name
-        last = i == len(opts.copies) - 1
+        stale = [glob for where, glob in drops if where == name]
         for mutant, status in results(copy).items():
-            if not last and any(fnmatch.fnmatch(mutant, g) for g in opts.drop):
-                continue
-            merged[mutant] = status
+            if not any(fnmatch.fnmatch(mutant, g) for g in stale):
+                merged[mutant] = status
     if opts.only:
         merged = {m: s for m, s in merged.items() if any(fnmatch.fnmatch(m, g) for g in opts.only)}
     by_file: dict[str, Counter] = {}
