@@ -989,3 +989,30 @@ def test_in_an_older_export_all_that_follows_the_first_flag_is_flag(two_flags, t
     older = without_flag_list(two_flags, tmp_path / "older.docx")
     assert row_english(older, 3) == OLD
     assert row_english(two_flags, 3) == OLD
+
+
+def test_a_styles_part_without_the_flag_style_keeps_the_exported_style_id(exported, tmp_path):
+    """A re-save that drops the unused-looking style definition: the paragraphs keep `TTFlag`."""
+
+    def styleless(name: str, data: bytes) -> bytes:
+        data = flag_marks_deleted(name, data)
+        if name == "word/styles.xml":
+            root = etree.fromstring(data)
+            for style in root.findall(w("style")):
+                if style.get(w("styleId")) == "TTFlag":
+                    root.remove(style)
+            return etree.tostring(root)
+        return data
+
+    resaved = repack(exported, tmp_path / "resaved.docx", {}, edit=styleless)
+    assert b'w:styleId="TTFlag"' not in zipfile.ZipFile(resaved).read("word/styles.xml")
+    document = read_docx(resaved)
+    assert document.path == resaved and document.rows[2].english == OLD
+
+
+@pytest.mark.parametrize("part", ["word/styles.xml", "docProps/core.xml"])
+def test_a_broken_styles_or_core_part_is_named_with_the_file(exported, tmp_path, part):
+    broken = repack(exported, tmp_path / "broken.docx", {}, edit=lambda n, d: d[:30] if n == part else d)
+    with pytest.raises(InputError) as caught:
+        read_docx(broken)
+    assert str(caught.value).startswith(f"{broken}: damaged DOCX ({part} is not well-formed XML: ")
