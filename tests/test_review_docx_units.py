@@ -8,6 +8,7 @@ cell was deleted.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -1016,3 +1017,54 @@ def test_a_broken_styles_or_core_part_is_named_with_the_file(exported, tmp_path,
     with pytest.raises(InputError) as caught:
         read_docx(broken)
     assert str(caught.value).startswith(f"{broken}: damaged DOCX ({part} is not well-formed XML: ")
+
+
+def test_properties_and_styles_under_other_names_are_found_through_the_relationships(exported, tmp_path):
+    """Every part the reader needs is looked up by relationship type, not by its usual name."""
+    moved = {"docProps/custom.xml": "docProps/custom2.xml", "docProps/core.xml": "docProps/core2.xml"}
+
+    def retarget(name: str, data: bytes) -> bytes:
+        data = flag_marks_deleted(name, data)  # so only the styles part can tell the flag lines
+        if name in ("_rels/.rels", "[Content_Types].xml"):
+            for old, new in moved.items():
+                data = data.replace(old.encode(), new.encode())
+        if name == "[Content_Types].xml":
+            data = data.replace(b"/word/styles.xml", b"/word/styles2.xml")
+        if name == "word/_rels/document.xml.rels":
+            data = data.replace(b'Target="styles.xml"', b'Target="styles2.xml"')
+        if name == "word/styles.xml":
+            data = data.replace(b'w:styleId="TTFlag"', b'w:styleId="a7"')
+        if name == "word/document.xml":
+            data = data.replace(b'<w:pStyle w:val="TTFlag"/>', b'<w:pStyle w:val="a7"/>')
+        if name == "docProps/core.xml":
+            data = re.sub(
+                rb"<cp:lastModifiedBy>.*?</cp:lastModifiedBy>|(?=</cp:coreProperties>)",
+                b"<cp:lastModifiedBy>Rana Haddad</cp:lastModifiedBy>",
+                data,
+                count=1,
+            )
+        return data
+
+    renamed = repack(
+        exported, tmp_path / "renamed.docx", {**moved, "word/styles.xml": "word/styles2.xml"}, edit=retarget
+    )
+    names = zipfile.ZipFile(renamed).namelist()
+    assert (
+        "docProps/custom2.xml" in names
+        and "docProps/custom.xml" not in names
+        and "word/styles.xml" not in names
+    )
+    document = read_docx(renamed)
+    assert document.rows[2].english == OLD  # flag lines known by the id the moved styles part gives
+    assert document.provenance.author == "Rana Haddad"  # from the moved core part
+    assert read_review(renamed).unchanged == ROWS  # and the moved custom part has the row keys
+
+
+def test_a_package_naming_a_main_document_it_lacks_is_refused(exported, tmp_path):
+    def retarget(name: str, data: bytes) -> bytes:
+        return data.replace(b"word/document.xml", b"word/main.xml") if name == "_rels/.rels" else data
+
+    broken = repack(exported, tmp_path / "broken.docx", {}, edit=retarget)
+    with pytest.raises(InputError) as caught:
+        read_docx(broken)
+    assert str(caught.value) == f"{broken}: not a Word document (no word/main.xml in the package)"
