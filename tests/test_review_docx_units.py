@@ -743,9 +743,28 @@ def test_a_main_document_under_another_name_is_found_through_the_package_relatio
     assert (result.changes, result.unchanged, result.unmatched) == ([], ROWS, [])
 
 
+def with_author(name: str, data: bytes) -> bytes:
+    """docProps/core.xml saying the file was last saved by Rana Haddad."""
+    if name != "docProps/core.xml":
+        return data
+    return re.sub(
+        rb"<cp:lastModifiedBy>.*?</cp:lastModifiedBy>|(?=</cp:coreProperties>)",
+        b"<cp:lastModifiedBy>Rana Haddad</cp:lastModifiedBy>",
+        data,
+        count=1,
+    )
+
+
 def test_without_relationship_parts_the_usual_part_names_are_read(exported, tmp_path):
-    bare = repack(exported, tmp_path / "bare.docx", {}, drop=("_rels/.rels", "word/_rels/document.xml.rels"))
-    assert read_docx(bare).rows == read_docx(exported).rows
+    bare = repack(
+        exported,
+        tmp_path / "bare.docx",
+        {},
+        drop=("_rels/.rels", "word/_rels/document.xml.rels"),
+        edit=with_author,
+    )
+    document = read_docx(bare)
+    assert document.rows == read_docx(exported).rows and document.provenance.author == "Rana Haddad"
     assert read_review(bare).unchanged == ROWS
 
 
@@ -1036,14 +1055,7 @@ def test_properties_and_styles_under_other_names_are_found_through_the_relations
             data = data.replace(b'w:styleId="TTFlag"', b'w:styleId="a7"')
         if name == "word/document.xml":
             data = data.replace(b'<w:pStyle w:val="TTFlag"/>', b'<w:pStyle w:val="a7"/>')
-        if name == "docProps/core.xml":
-            data = re.sub(
-                rb"<cp:lastModifiedBy>.*?</cp:lastModifiedBy>|(?=</cp:coreProperties>)",
-                b"<cp:lastModifiedBy>Rana Haddad</cp:lastModifiedBy>",
-                data,
-                count=1,
-            )
-        return data
+        return with_author(name, data)
 
     renamed = repack(
         exported, tmp_path / "renamed.docx", {**moved, "word/styles.xml": "word/styles2.xml"}, edit=retarget
