@@ -977,15 +977,7 @@ def test_flag_lines_without_their_flag_are_known_by_a_renamed_style_id_through_t
 ):
     """A re-save can give the style another id (here `a7`); its name stays, and styles.xml maps it."""
 
-    def renamed(name: str, data: bytes) -> bytes:
-        data = flag_marks_deleted(name, data)
-        if name == "word/styles.xml":
-            return data.replace(b'w:styleId="TTFlag"', b'w:styleId="a7"')
-        if name == "word/document.xml":
-            return data.replace(b'<w:pStyle w:val="TTFlag"/>', b'<w:pStyle w:val="a7"/>')
-        return data
-
-    resaved = repack(exported, tmp_path / "resaved.docx", {}, edit=renamed)
+    resaved = repack(exported, tmp_path / "resaved.docx", {}, edit=renamed_flag_style)
     assert b"TTFlag" not in zipfile.ZipFile(resaved).read("word/document.xml")
     assert row_english(resaved, 3) == OLD
     assert read_review(resaved).unchanged == ROWS
@@ -1054,7 +1046,7 @@ def test_properties_and_styles_under_other_names_are_found_through_the_relations
     moved = {"docProps/custom.xml": "docProps/custom2.xml", "docProps/core.xml": "docProps/core2.xml"}
 
     def retarget(name: str, data: bytes) -> bytes:
-        data = flag_marks_deleted(name, data)  # so only the styles part can tell the flag lines
+        data = renamed_flag_style(name, data)  # so only the moved styles part can tell the flag lines
         if name in ("_rels/.rels", "[Content_Types].xml"):
             for old, new in moved.items():
                 data = data.replace(old.encode(), new.encode())
@@ -1062,10 +1054,6 @@ def test_properties_and_styles_under_other_names_are_found_through_the_relations
             data = data.replace(b"/word/styles.xml", b"/word/styles2.xml")
         if name == "word/_rels/document.xml.rels":
             data = data.replace(b'Target="styles.xml"', b'Target="styles2.xml"')
-        if name == "word/styles.xml":
-            data = data.replace(b'w:styleId="TTFlag"', b'w:styleId="a7"')
-        if name == "word/document.xml":
-            data = data.replace(b'<w:pStyle w:val="TTFlag"/>', b'<w:pStyle w:val="a7"/>')
         return with_author(name, data)
 
     renamed = repack(
