@@ -1079,3 +1079,18 @@ def test_a_package_naming_a_main_document_it_lacks_is_refused(exported, tmp_path
     with pytest.raises(InputError) as caught:
         read_docx(broken)
     assert str(caught.value) == f"{broken}: not a Word document (no word/main.xml in the package)"
+
+
+def test_a_read_error_inside_the_package_is_one_line_naming_the_file(exported, monkeypatch):
+    """A disk or network-share error after the first bytes read (injected: it cannot be made here)."""
+    import errno
+
+    from translate_tool.review import docx as docx_reader
+
+    def failing(*args, **kwargs):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(docx_reader, "open_untrusted", failing)
+    with pytest.raises(InputError) as caught:
+        read_docx(exported)
+    assert str(caught.value) == f"{exported}: cannot read (Input/output error)"
