@@ -97,7 +97,7 @@ class _BarLine:
 
 
 class _EndLineFirst(logging.Filter):
-    """Ends the download line before a log message is written, so the message has its own line."""
+    """Ends a progress line before a log message is written, so the message has a line of its own."""
 
     def __init__(self, line) -> None:
         super().__init__()
@@ -679,7 +679,7 @@ def review_import(reviewed: Path, take_theirs: bool, tm_path: Path | None) -> No
         )
 
 
-class DownloadLine:
+class _DownloadLine:
     """A download's progress as one line on a terminal: "Downloading 12.3 of 98.1 MB (12%)".
 
     A server that sends no Content-Length gives a size of 0: the line then shows only what has
@@ -723,7 +723,7 @@ def _download_progress(quiet: bool) -> Iterator:
     if quiet or not sys.stderr.isatty():
         yield None
         return
-    line = DownloadLine(sys.stderr)
+    line = _DownloadLine(sys.stderr)
     try:
         with _lines_before_logs(line):
             yield line
